@@ -1,0 +1,40 @@
+"""The programme's data model: SQLAlchemy 2 typed tables, lifecycles and constraints.
+
+Glossary (the Chinese terms the programme uses):
+- 订单/需求 Order: a large firm's procurement, investment/M&A or technology-cooperation need.
+- 供给 Listing: a small firm's product, technology or service it can supply.
+- 服务包 ServicePackage: an incubator's or service organisation's offer, with value, quota and eligibility.
+- 服务需求 ServiceDemand: a small firm's need for financing, IP, legal, testing, marketing, space ...
+- 撮合 Match: one order–listing or demand–package pair, scored and explained.
+- 意向签约 / 正式签约: intention signed / contract signed.
+- 统一社会信用代码 credit_code: the 18-character unified social credit code (GB 32100-2015).
+"""
+
+from models.audit import AuditEvent
+from models.base import Base
+from models.company import Company, CompanyQualification
+from models.deal import Contract, Match
+from models.lifecycle import TransitionError, allowed_next, transition
+from models.posting import Listing, Order, ServiceDemand, ServicePackage
+from models.reference import Industry, ProcurementCategory, Region
+from models.user import User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Company",
+    "CompanyQualification",
+    "Contract",
+    "Industry",
+    "Listing",
+    "Match",
+    "Order",
+    "ProcurementCategory",
+    "Region",
+    "ServiceDemand",
+    "ServicePackage",
+    "TransitionError",
+    "User",
+    "allowed_next",
+    "transition",
+]

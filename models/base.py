@@ -1,0 +1,48 @@
+"""Declarative base, constraint naming and the column helpers every table shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData, Numeric, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Yuan amounts up to 10^14 with fen precision.
+Money = Numeric(16, 2, asdecimal=True)
+JSONList = JSON
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {Decimal: Money, datetime: DateTime(timezone=True)}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    """A CHECK constraint that keeps `column` inside `values`, named for clear database errors."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+def non_negative(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} IS NULL OR {column} >= 0", name=f"{column}_non_negative")

@@ -1,0 +1,72 @@
+"""People who log in. Every firm-side role belongs to a company; staff and admins do not need one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models.base import Base, Timestamped, one_of
+from models.company import Company
+
+ROLES = ("large_firm", "small_firm", "service_org", "staff", "admin")
+FIRM_ROLES = ("large_firm", "small_firm", "service_org")
+STAFF_ROLES = ("staff", "admin")
+# Which kinds of company a firm-side role may belong to.
+ROLE_COMPANY_KINDS = {
+    "large_firm": ("large_firm",),
+    "small_firm": ("small_firm",),
+    "service_org": ("incubator", "service_org", "financial"),
+}
+
+
+class User(Timestamped, Base):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        one_of("role", ROLES, "role_allowed"),
+        CheckConstraint(
+            "role IN ('staff', 'admin') OR company_id IS NOT NULL", name="firm_role_has_company"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+
+    company: Mapped[Company | None] = relationship(lazy="joined")
+
+    # Flask-Login's user protocol, kept here so the web layer needs no wrapper class.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r} {self.role}>"

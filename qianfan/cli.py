@@ -1,0 +1,99 @@
+"""The `qianfan` command: set up the database, create users, load demo data, import, match, serve.
+
+Each command opens one unit of work and commits it once; errors meant for a person are printed
+without a stack trace and end the command with exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from models.errors import DomainError
+from qianfan.config import load_settings
+from qianfan.db import Database
+
+
+class AppContext:
+    """What every command needs: the settings and, on first use, the database."""
+
+    def __init__(self) -> None:
+        self.settings = load_settings()
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(self.settings["DATABASE_URL"])
+        return self._db
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+class QianfanGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DomainError as err:
+            click.secho(f"error: {err}", fg="red", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=QianfanGroup)
+def main() -> None:
+    """Qianfan (千帆) order-and-service matchmaking."""
+
+
+@main.command("init-db")
+@pass_app
+def init_db(app: AppContext) -> None:
+    """Create or upgrade the schema and load the reference tables."""
+    from ingest.reference import load_reference
+    from qianfan.schema import upgrade
+
+    upgrade(app.db)
+    with app.db.session_scope() as session:
+        loaded = load_reference(session)
+    click.echo(f"database ready at {app.db.engine.url.render_as_string(hide_password=True)}")
+    for table, count in loaded.items():
+        click.echo(f"  {table}: {count} rows loaded" if count else f"  {table}: already loaded")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["large_firm", "small_firm", "service_org", "staff", "admin"]))
+@click.option("--company-id", type=int, help="The company a firm-side account belongs to.")
+@click.option("--display-name")
+@click.password_option(help="Asked for when not given.")
+@pass_app
+def create_user_command(app: AppContext, username, role, company_id, display_name, password) -> None:
+    """Create a login account."""
+    from models import Company
+    from models.errors import NotFound
+    from qianfan.accounts import create_user
+
+    with app.db.session_scope() as session:
+        company = None
+        if company_id is not None:
+            company = session.get(Company, company_id)
+            if company is None:
+                raise NotFound("No company with id %(id)s.", id=company_id)
+        user = create_user(
+            session, username=username, password=password, role=role, company=company, display_name=display_name
+        )
+        click.echo(f"created {user.username} ({user.role})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app (waitress-free: Werkzeug's threaded server, for the demo and small sites)."""
+    # The CLI is the composition root: it may start the web layer, which itself depends on qianfan.
+    from webapp import create_app
+
+    app = create_app()
+    click.echo(f"Qianfan is served on http://{host}:{port}/")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

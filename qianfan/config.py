@@ -1,0 +1,73 @@
+"""Settings: defaults, then a config file, then explicit overrides, then QIANFAN_* environment variables.
+
+The same loader serves the web app, the CLI and the scheduler, so a setting means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "QIANFAN_"
+
+
+def instance_dir() -> Path:
+    """Where the embedded database and the generated secret live (never in the repository)."""
+    return Path(os.environ.get("QIANFAN_INSTANCE_DIR", Path.cwd() / "instance")).resolve()
+
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "SECRET_KEY": None,  # None: generated once into the instance folder
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads; the importer has its own finer limits
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "LANGUAGES": ["zh_CN", "en"],
+    "SCHEDULER_ENABLED": False,
+    "MATCH_TOP_K": 50,
+    "MATCH_SCORE_FLOOR": 0.05,
+    "PAGE_SIZE": 20,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+}
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _load_file(path: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"), namespace)  # noqa: S102
+    return {k: v for k, v in namespace.items() if k.isupper()}
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The effective settings; QIANFAN_CONFIG names an optional Python config file."""
+    settings = dict(DEFAULTS)
+    config_file = os.environ.get(ENV_PREFIX + "CONFIG")
+    if config_file:
+        settings.update(_load_file(config_file))
+    settings.update(overrides or {})
+    for key, raw in os.environ.items():
+        if key.startswith(ENV_PREFIX) and key not in (ENV_PREFIX + "CONFIG", ENV_PREFIX + "INSTANCE_DIR"):
+            settings[key.removeprefix(ENV_PREFIX)] = _parse_env_value(raw)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance_dir() / 'qianfan.sqlite3'}"
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _instance_secret()
+    return settings
+
+
+def _instance_secret() -> str:
+    path = instance_dir() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
