@@ -11,25 +11,7 @@ import sys
 import click
 
 from models.errors import DomainError
-from qianfan.config import load_settings
-from qianfan.db import Database
-
-
-class AppContext:
-    """What every command needs: the settings and, on first use, the database."""
-
-    def __init__(self) -> None:
-        self.settings = load_settings()
-        self._db: Database | None = None
-
-    @property
-    def db(self) -> Database:
-        if self._db is None:
-            self._db = Database(self.settings["DATABASE_URL"])
-        return self._db
-
-
-pass_app = click.make_pass_decorator(AppContext, ensure=True)
+from qianfan.cli_context import AppContext, pass_app
 
 
 class QianfanGroup(click.Group):
@@ -90,10 +72,17 @@ def create_user_command(app: AppContext, username, role, company_id, display_nam
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve the web app (waitress-free: Werkzeug's threaded server, for the demo and small sites)."""
+    """Serve the web app with waitress, a production WSGI server."""
     # The CLI is the composition root: it may start the web layer, which itself depends on qianfan.
+    import waitress
+
     from webapp import create_app
 
     app = create_app()
     click.echo(f"Qianfan is served on http://{host}:{port}/")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    waitress.serve(app, host=host, port=port, threads=8)
+
+
+# Commands of the other areas live beside their services and are registered here, in one list.
+for _command in ():
+    main.add_command(_command)
