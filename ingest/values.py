@@ -1,0 +1,187 @@
+"""Amounts and dates as people write them in notices and spreadsheets, read into numbers and datetimes.
+
+Real sources write "746.0365万元", "1,727,000元", "1.2亿元", "人民币壹佰万元整", and say in words when a
+value is missing ("公告未明确列示") or open ("面议"). A missing or negotiable amount is *unknown*, never
+zero, so `parse_amount` returns no value and says why; only text that cannot be an amount is an error.
+Dates arrive as "2026年08月10日09时30分", "2026-09-11 09:30" or "2026/8/21"; they are China Standard
+Time, which has had one fixed offset (UTC+8) since 1991, so results carry that offset.
+
+Every function normalises first with `ingest.normalize.normalize_text` (full-width digits and the like).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from ingest.normalize import normalize_text
+from models.errors import ValidationError
+
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+# Above this a single order, listing or package is a typing error, not a budget (one trillion yuan).
+MAX_AMOUNT_YUAN = Decimal("1e12")
+FEN = Decimal("0.01")
+
+# Why an amount has no value.
+NOT_STATED = "not_stated"  # the source says nothing, or says in words that it does not say
+NEGOTIABLE = "negotiable"  # 面议: a price exists but is agreed case by case
+
+_NOT_STATED_WORDS = re.compile(
+    r"^(?:公告)?(?:未(?:明确|单独)?(?:列示|列明|注明|公布|公开|披露|提供)|不详|暂无|无|待定|详见.*|见.*|"
+    r"[-—/\\]+|n/?a|none|null)$",
+    re.IGNORECASE,
+)
+_NEGOTIABLE_WORDS = re.compile(r"^(?:价格)?面议$|^议价$")
+_UNITS = {"": 1, "元": 1, "千元": 1_000, "万": 10_000, "万元": 10_000, "百万": 1_000_000,
+          "百万元": 1_000_000, "千万": 10_000_000, "千万元": 10_000_000, "亿": 100_000_000,
+          "亿元": 100_000_000, "万亿": 10**12, "万亿元": 10**12}  # fmt: skip
+_ARABIC_AMOUNT = re.compile(
+    r"^(?P<sign>-)?(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit>[千百万亿元]*)$"
+)
+# Words around an amount that do not change it: currency, "about", tax notes, a closing 整.
+_AMOUNT_NOISE = re.compile(
+    r"^(?:人民币|rmb|cny|约|大约|预估|预算|合计|共计|总计|金额)[:：]?|[(（][^()（）]*[)）]$|"
+    r"(?:人民币|rmb|cny)$|整$|[¥￥]|\s",
+    re.IGNORECASE,
+)
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3, "四": 4,
+              "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9,
+              "玖": 9}  # fmt: skip
+_CN_SMALL_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_FRACTION = {"角": Decimal("0.1"), "分": Decimal("0.01")}
+
+
+@dataclass(frozen=True)
+class AmountResult:
+    """An amount in yuan, or None with the reason it is unknown (`NOT_STATED`, `NEGOTIABLE`)."""
+
+    yuan: Decimal | None
+    reason: str | None = None
+    text: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.yuan is not None
+
+
+def parse_amount(text: str | None, *, field: str = "amount") -> AmountResult:
+    """Yuan to the fen from text such as "746.0365万元"; unknown (not zero) when unstated or 面议.
+
+    Raises `ValidationError` for text that is no amount, a negative amount, or one above
+    `MAX_AMOUNT_YUAN`.
+    """
+    written = normalize_text(text)
+    core = written
+    for _ in range(3):  # "人民币约120万元(含税)" has noise on both ends
+        core = _AMOUNT_NOISE.sub("", core)
+    if not core or _NOT_STATED_WORDS.match(core):
+        return AmountResult(None, NOT_STATED, written)
+    if _NEGOTIABLE_WORDS.match(core):
+        return AmountResult(None, NEGOTIABLE, written)
+    yuan = _arabic_amount(core)
+    if yuan is None:
+        yuan = _chinese_amount(core)
+    if yuan is None:
+        raise ValidationError("'%(text)s' is not an amount of money.", field=field, text=written)
+    if yuan < 0:
+        raise ValidationError(
+            "An amount cannot be negative: '%(text)s'.", field=field, text=written
+        )
+    if yuan > MAX_AMOUNT_YUAN:
+        raise ValidationError(
+            "'%(text)s' is more than %(limit)s yuan; please check the unit.",
+            field=field,
+            text=written,
+            limit=f"{MAX_AMOUNT_YUAN:,.0f}",
+        )
+    return AmountResult(yuan.quantize(FEN, rounding=ROUND_HALF_UP), None, written)
+
+
+def _arabic_amount(core: str) -> Decimal | None:
+    match = _ARABIC_AMOUNT.match(core)
+    if match is None or match["unit"] not in _UNITS:
+        return None
+    try:
+        number = Decimal(match["number"].replace(",", ""))
+    except InvalidOperation:
+        return None
+    value = number * _UNITS[match["unit"]]
+    return -value if match["sign"] else value
+
+
+def _chinese_amount(core: str) -> Decimal | None:
+    """Amounts in Chinese numerals, e.g. 壹佰万元, 三千五百万, 贰拾元伍角."""
+    core = core.removesuffix("元整")
+    integer_part, _, fraction_part = core.partition("元")
+    if not integer_part:
+        return None
+    yi = wan = section = 0  # what is counted in 亿, in 万, and below 万
+    digit: int | None = None
+    for char in integer_part:
+        if char in _CN_DIGITS:
+            digit = _CN_DIGITS[char]
+        elif char in _CN_SMALL_UNITS:
+            section += (1 if digit is None else digit) * _CN_SMALL_UNITS[char]
+            digit = None
+        elif char in ("万", "萬"):
+            wan += (section + (digit or 0)) * 10_000
+            section, digit = 0, None
+        elif char == "亿":
+            yi = (yi + wan + section + (digit or 0)) * 100_000_000
+            wan = section = 0
+            digit = None
+        else:
+            return None
+    value = Decimal(yi + wan + section + (digit or 0))
+    fraction_digit: int | None = None
+    for char in fraction_part:
+        if char in _CN_DIGITS:
+            fraction_digit = _CN_DIGITS[char]
+        elif char in _CN_FRACTION and fraction_digit is not None:
+            value += fraction_digit * _CN_FRACTION[char]
+            fraction_digit = None
+        else:
+            return None
+    return value
+
+
+_DATE_TIME = re.compile(
+    r"^(?P<year>\d{4})\s*(?:年|-|/|\.)\s*(?P<month>\d{1,2})\s*(?:月|-|/|\.)\s*(?P<day>\d{1,2})\s*日?"
+    r"(?:\s*(?P<hour>\d{1,2})\s*(?:时|点|:)\s*(?:(?P<minute>\d{1,2})\s*(?:分|:)?\s*"
+    r"(?:(?P<second>\d{1,2})\s*秒?)?)?)?$"
+)
+
+
+def parse_datetime(
+    text: str | None, *, field: str = "date", end_of_day: bool = False
+) -> datetime | None:
+    """A China Standard Time datetime from "2026年08月10日09时30分", "2026-09-11 09:30", "2026/8/21" ...
+
+    None when the text is empty or says the date is not stated. A date without a time means the start
+    of that day, or its last minute with `end_of_day` (right for deadlines). Raises `ValidationError`
+    for text that is no date and for dates that do not exist, such as 2026-02-30.
+    """
+    written = normalize_text(text)
+    if not written or _NOT_STATED_WORDS.match(written):
+        return None
+    match = _DATE_TIME.match(written)
+    if match is None:
+        raise ValidationError("'%(text)s' is not a date.", field=field, text=written)
+    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    try:
+        day = datetime(parts["year"], parts["month"], parts["day"], tzinfo=CHINA_TZ)
+        if "hour" not in parts:
+            return day.replace(hour=23, minute=59) if end_of_day else day
+        # 24时00分 is how some notices write midnight at the end of a day.
+        if parts["hour"] == 24 and not parts.get("minute") and not parts.get("second"):
+            return day + timedelta(days=1)
+        clock = time(parts["hour"], parts.get("minute", 0), parts.get("second", 0))
+    except ValueError:
+        raise ValidationError(
+            "'%(text)s' is not a real date or time.", field=field, text=written
+        ) from None
+    return datetime.combine(day.date(), clock, tzinfo=CHINA_TZ)
