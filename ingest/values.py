@@ -68,6 +68,12 @@ class AmountResult:
         return self.yuan is not None
 
 
+def says_not_stated(text: str | None) -> bool:
+    """True for empty text and for sentences saying a value is not given ("公告未明确列示", "详见附件")."""
+    written = normalize_text(text)
+    return not written or bool(_NOT_STATED_WORDS.match(written))
+
+
 def parse_amount(text: str | None, *, field: str = "amount") -> AmountResult:
     """Yuan to the fen from text such as "746.0365万元"; unknown (not zero) when unstated or 面议.
 
@@ -166,7 +172,7 @@ def parse_datetime(
     for text that is no date and for dates that do not exist, such as 2026-02-30.
     """
     written = normalize_text(text)
-    if not written or _NOT_STATED_WORDS.match(written):
+    if says_not_stated(written):
         return None
     match = _DATE_TIME.match(written)
     if match is None:
