@@ -31,6 +31,12 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 20,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Importer limits (qianfan.importing): a file over any of them is refused with a message saying which.
+    "IMPORT_MAX_BYTES": 20 * 1024 * 1024,  # the file as uploaded
+    "IMPORT_MAX_ROWS": 100_000,  # data rows in one file
+    "IMPORT_MAX_CELL_CHARS": 20_000,  # characters in one cell
+    "IMPORT_MAX_UNZIPPED_BYTES": 200 * 1024 * 1024,  # an XLSX archive's declared content, all parts together
+    "IMPORT_MAX_ZIP_RATIO": 200,  # uncompressed/compressed for any XLSX part above 1 MiB (zip bombs)
 }
 
 
