@@ -14,6 +14,8 @@ from models.company import Company
 ROLES = ("large_firm", "small_firm", "service_org", "staff", "admin")
 FIRM_ROLES = ("large_firm", "small_firm", "service_org")
 STAFF_ROLES = ("staff", "admin")
+# werkzeug's default (scrypt); tests swap in a cheap method so that hashing does not dominate them.
+PASSWORD_HASH_METHOD = "scrypt"
 # Which kinds of company a firm-side role may belong to.
 ROLE_COMPANY_KINDS = {
     "large_firm": ("large_firm",),
@@ -63,7 +65,7 @@ class User(Timestamped, Base):
         return self.role in STAFF_ROLES
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

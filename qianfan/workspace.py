@@ -1,0 +1,65 @@
+"""What each role sees first: its own postings and deals (reads only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Listing, Match, Order, ServiceDemand, ServicePackage, User
+
+RECENT = 10
+
+
+@dataclass
+class Section:
+    key: str
+    items: list = field(default_factory=list)
+    total: int = 0
+
+
+def _section(session: Session, key: str, model, owner_column, company_id: int) -> Section:
+    where = owner_column == company_id
+    items = session.scalars(select(model).where(where).order_by(model.updated_at.desc(), model.id.desc()).limit(RECENT))
+    total = session.scalar(select(func.count()).select_from(model).where(where)) or 0
+    return Section(key, list(items), int(total))
+
+
+def _screening_queue(session: Session) -> list[Section]:
+    sections = []
+    for key, model in (("orders", Order), ("listings", Listing), ("packages", ServicePackage), ("demands", ServiceDemand)):
+        where = model.status == "submitted"
+        items = session.scalars(select(model).where(where).order_by(model.updated_at).limit(RECENT))
+        total = session.scalar(select(func.count()).select_from(model).where(where)) or 0
+        sections.append(Section(key, list(items), int(total)))
+    return sections
+
+
+def home_sections(session: Session, user: User) -> list[Section]:
+    """The sections of `user`'s home page, newest first, each with its total."""
+    if user.is_staff:
+        return _screening_queue(session)
+    company_id = user.company_id
+    if user.role == "large_firm":
+        return [_section(session, "orders", Order, Order.buyer_id, company_id)]
+    if user.role == "small_firm":
+        matches = session.scalars(
+            select(Match)
+            .join(Listing, Listing.id == Match.listing_id)
+            .where(Listing.supplier_id == company_id, Match.near_miss.is_(False))
+            .order_by(Match.score.desc())
+            .limit(RECENT)
+        )
+        total = session.scalar(
+            select(func.count())
+            .select_from(Match)
+            .join(Listing, Listing.id == Match.listing_id)
+            .where(Listing.supplier_id == company_id, Match.near_miss.is_(False))
+        )
+        return [
+            Section("recommended_orders", list(matches), int(total or 0)),
+            _section(session, "listings", Listing, Listing.supplier_id, company_id),
+            _section(session, "demands", ServiceDemand, ServiceDemand.company_id, company_id),
+        ]
+    return [_section(session, "packages", ServicePackage, ServicePackage.provider_id, company_id)]

@@ -1,0 +1,47 @@
+"""The web app: HTTP, pages and JSON over the qianfan services. `create_app` is its one factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, jsonify
+from flask_babel import lazy_gettext as _l
+
+from qianfan.config import instance_dir, load_settings
+from webapp import database, errors, i18n
+from webapp.extensions import babel, csrf, login_manager
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Defaults, then the config file, then `test_config`, then QIANFAN_* variables (qianfan.config)."""
+    app = Flask(__name__, instance_path=str(instance_dir()))
+    app.config.update(load_settings(test_config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    database.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    i18n.init_app(app, babel)
+    errors.init_app(app)
+    _register_template_helpers(app)
+
+    from webapp import auth, home
+
+    for blueprint in (auth.bp, home.bp):
+        app.register_blueprint(blueprint)
+
+    @app.get("/health")
+    def health():
+        return jsonify(status="ok")
+
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from webapp import formatting
+
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.context_processor(formatting.template_globals)
