@@ -14,6 +14,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.company import Company, CompanyQualification
 from models.deal import Contract, Match
+from models.importing import CompanyMergeCandidate, ImportBatch
 from models.lifecycle import TransitionError, allowed_next, transition
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
 from models.reference import Industry, ProcurementCategory, Region
@@ -23,8 +24,10 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Company",
+    "CompanyMergeCandidate",
     "CompanyQualification",
     "Contract",
+    "ImportBatch",
     "Industry",
     "Listing",
     "Match",

@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: b1630003cbb7
+Revision ID: 2d877f5a381e
 Revises: 
-Create Date: 2026-11-23 08:47:44.975647
+Create Date: 2026-11-23 08:55:23.124189
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'b1630003cbb7'
+revision = '2d877f5a381e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -259,6 +259,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
 
+    op.create_table('import_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('inserted', sa.Integer(), nullable=False),
+    sa.Column('updated', sa.Integer(), nullable=False),
+    sa.Column('unchanged', sa.Integer(), nullable=False),
+    sa.Column('rejected', sa.Integer(), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.CheckConstraint("kind IN ('companies', 'orders', 'listings', 'packages', 'demands', 'notices')", name=op.f('ck_import_batch_kind_allowed')),
+    sa.CheckConstraint('inserted >= 0 AND updated >= 0 AND unchanged >= 0 AND rejected >= 0', name=op.f('ck_import_batch_counts')),
+    sa.ForeignKeyConstraint(['actor_id'], ['app_user.id'], name=op.f('fk_import_batch_actor_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batch'))
+    )
+    with op.batch_alter_table('import_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_batch_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_batch_sha256'), ['sha256'], unique=False)
+
     op.create_table('match',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
@@ -293,6 +314,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_match_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_package_id'), ['package_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_status'), ['status'], unique=False)
+
+    op.create_table('company_merge_candidate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Double(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'merged', 'kept_apart')", name=op.f('ck_company_merge_candidate_status_allowed')),
+    sa.CheckConstraint('company_id <> candidate_id', name=op.f('ck_company_merge_candidate_two_companies')),
+    sa.CheckConstraint('score >= 0 AND score <= 100', name=op.f('ck_company_merge_candidate_score_range')),
+    sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_company_merge_candidate_batch_id_import_batch'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['candidate_id'], ['company.id'], name=op.f('fk_company_merge_candidate_candidate_id_company'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_company_merge_candidate_company_id_company'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['app_user.id'], name=op.f('fk_company_merge_candidate_decided_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_company_merge_candidate')),
+    sa.UniqueConstraint('company_id', 'candidate_id', name='pair')
+    )
+    with op.batch_alter_table('company_merge_candidate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_company_merge_candidate_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_company_merge_candidate_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_company_merge_candidate_status'), ['status'], unique=False)
 
     op.create_table('contract',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -336,6 +382,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contract_buyer_id'))
 
     op.drop_table('contract')
+    with op.batch_alter_table('company_merge_candidate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_merge_candidate_status'))
+        batch_op.drop_index(batch_op.f('ix_company_merge_candidate_company_id'))
+        batch_op.drop_index(batch_op.f('ix_company_merge_candidate_candidate_id'))
+
+    op.drop_table('company_merge_candidate')
     with op.batch_alter_table('match', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_match_status'))
         batch_op.drop_index(batch_op.f('ix_match_package_id'))
@@ -344,6 +396,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_match_demand_id'))
 
     op.drop_table('match')
+    with op.batch_alter_table('import_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_batch_sha256'))
+        batch_op.drop_index(batch_op.f('ix_import_batch_at'))
+
+    op.drop_table('import_batch')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_object')
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
