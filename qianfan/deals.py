@@ -1,0 +1,469 @@
+"""The deal, from a recommendation to a signed and performed contract, as each side moves it.
+
+Order deals (an order–listing match): the supplier (the small firm whose listing matched) marks a
+recommendation seen, expresses interest or withdraws; the buyer (the large firm that posted the order)
+invites, starts negotiating, records the intention signed (意向签约) or declines. From an intention the
+buyer drafts the contract with its amount; each side confirms it, and only when both have confirmed is it
+signed (正式签约, `signed_on` kept) and the match becomes `contract_signed`. Then it is performed and ends
+completed, terminated early or cancelled, with a reason.
+
+Service deals (a demand–package match): the small firm (applicant) applies; the incubator or service
+organisation (provider) accepts, which takes one place of the package's quota, or declines with a reason.
+
+Who sees what: each side sees its own deals, a supplier never another supplier's; staff see all and act
+on none. Every status change goes through `models.lifecycle.transition`, which keeps the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from ingest.values import CHINA_TZ, parse_amount
+from models import AuditEvent, Contract, Listing, Match, Order, ServiceDemand, ServicePackage, User, transition
+from models.base import utcnow
+from models.errors import DomainError, Forbidden, NotFound, ValidationError
+from models.lifecycle import allowed_next
+from qianfan.paging import Page, PageRequest, paginate
+
+# Statuses in which a match is only a suggestion, not yet a deal anyone acted on.
+SUGGESTED = ("recommended", "seen")
+# How the four sides of a deal are called.
+BUYER, SUPPLIER, APPLICANT, PROVIDER = "buyer", "supplier", "applicant", "provider"
+
+
+# --- who is who ---------------------------------------------------------------------------------
+
+
+def sides(match: Match) -> dict[str, int]:
+    """The company on each side of `match`: buyer and supplier, or applicant and provider."""
+    if match.kind == "order":
+        return {BUYER: match.order.buyer_id, SUPPLIER: match.listing.supplier_id}
+    return {APPLICANT: match.demand.company_id, PROVIDER: match.package.provider_id}
+
+
+def side_of(user: User, match: Match) -> str | None:
+    """Which side `user` is on, or None (staff, or a stranger)."""
+    if user.is_staff or user.company_id is None:
+        return None
+    for side, company_id in sides(match).items():
+        if company_id == user.company_id:
+            return side
+    return None
+
+
+def get_match(session: Session, user: User, match_id: int) -> Match:
+    """The match if `user` is on one of its sides or is staff; otherwise NotFound, so ids reveal nothing."""
+    match = session.get(Match, match_id)
+    if match is None or not (user.is_staff or side_of(user, match)):
+        raise NotFound("No deal %(id)s among yours.", id=match_id)
+    return match
+
+
+def _acting(session: Session, user: User, match_id: int, side: str | tuple[str, ...]) -> Match:
+    match = get_match(session, user, match_id)
+    wanted = (side,) if isinstance(side, str) else side
+    if side_of(user, match) not in wanted:
+        raise Forbidden("Only the %(side)s can do this.", side=" / ".join(wanted))
+    return match
+
+
+def contract_of(session: Session, match: Match) -> Contract | None:
+    return session.scalar(select(Contract).where(Contract.match_id == match.id))
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+_MATCH_SORTS = {"score": Match.score, "updated_at": Match.updated_at, "status": Match.status}
+
+
+def order_candidates(session: Session, user: User, order_id: int, request: PageRequest) -> tuple[Order, Page]:
+    """The ranked listings recommended for one of the buyer's orders (staff: any order), best first."""
+    order = session.get(Order, order_id)
+    if order is None or not (user.is_staff or order.buyer_id == user.company_id):
+        raise NotFound("No order %(id)s among yours.", id=order_id)
+    stmt = select(Match).where(Match.kind == "order", Match.order_id == order_id, Match.near_miss.is_(False))
+    return order, paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+
+
+def recommended_orders(session: Session, user: User, request: PageRequest, *, near_misses: bool = False) -> Page:
+    """Published orders recommended for the small firm's listings; `near_misses` gives those that failed
+    one rule (e.g. a qualification the firm lacks) instead."""
+    _require_role(user, "small_firm")
+    stmt = (
+        select(Match)
+        .join(Listing, Listing.id == Match.listing_id)
+        .join(Order, Order.id == Match.order_id)
+        .where(
+            Match.kind == "order",
+            Listing.supplier_id == user.company_id,
+            Order.status == "published",
+            Match.near_miss.is_(near_misses),
+            Match.status.in_(SUGGESTED + ("interested",)),
+        )
+    )
+    return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+
+
+def recommended_packages(session: Session, user: User, request: PageRequest) -> Page:
+    """Published service packages recommended for the small firm's service demands."""
+    _require_role(user, "small_firm")
+    stmt = (
+        select(Match)
+        .join(ServiceDemand, ServiceDemand.id == Match.demand_id)
+        .join(ServicePackage, ServicePackage.id == Match.package_id)
+        .where(
+            Match.kind == "service",
+            ServiceDemand.company_id == user.company_id,
+            ServicePackage.status == "published",
+            Match.status.in_(SUGGESTED),
+        )
+    )
+    return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+
+
+def package_demands(session: Session, user: User, request: PageRequest, *, applicants: bool) -> Page:
+    """For a provider: small firms' demands matched to its packages (`applicants`: those that applied)."""
+    _require_role(user, "service_org")
+    statuses = ("applied",) if applicants else SUGGESTED
+    stmt = (
+        select(Match)
+        .join(ServicePackage, ServicePackage.id == Match.package_id)
+        .where(
+            Match.kind == "service",
+            ServicePackage.provider_id == user.company_id,
+            Match.status.in_(statuses),
+        )
+    )
+    return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+
+
+def my_deals(session: Session, user: User, request: PageRequest, *, status: str | None = None) -> Page:
+    """Every deal the firm is a side of that someone has acted on (staff: all of them)."""
+    listing, order = aliased(Listing), aliased(Order)
+    demand, package = aliased(ServiceDemand), aliased(ServicePackage)
+    stmt = (
+        select(Match)
+        .outerjoin(order, order.id == Match.order_id)
+        .outerjoin(listing, listing.id == Match.listing_id)
+        .outerjoin(demand, demand.id == Match.demand_id)
+        .outerjoin(package, package.id == Match.package_id)
+        .where(Match.status.not_in(SUGGESTED))
+    )
+    if not user.is_staff:
+        mine = user.company_id
+        stmt = stmt.where(
+            or_(order.buyer_id == mine, listing.supplier_id == mine, demand.company_id == mine,
+                package.provider_id == mine)
+        )  # fmt: skip
+    if status:
+        stmt = stmt.where(Match.status == status)
+    return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+
+
+def _require_role(user: User, role: str) -> None:
+    if user.role != role:
+        raise Forbidden("This page is for %(role)s accounts.", role=role)
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a deal's history: when, who (and for which firm), what, and why."""
+
+    at: datetime
+    actor: str | None
+    actor_company: str | None
+    object_type: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+    detail: dict | None
+
+
+def history(session: Session, match: Match) -> list[HistoryEntry]:
+    """The full history of a deal and its contract, oldest first."""
+    contract = contract_of(session, match)
+    about = and_(AuditEvent.object_type == "match", AuditEvent.object_id == match.id)
+    if contract is not None:
+        about = or_(about, and_(AuditEvent.object_type == "contract", AuditEvent.object_id == contract.id))
+    rows = session.execute(
+        select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id).where(about)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )  # fmt: skip
+    return [
+        HistoryEntry(
+            at=event.at,
+            actor=actor.display_name if actor else None,
+            actor_company=actor.company.name if actor and actor.company else None,
+            object_type=event.object_type,
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            reason=event.reason,
+            detail=event.detail,
+        )
+        for event, actor in rows
+    ]
+
+
+def available_actions(session: Session, user: User, match: Match) -> set[str]:
+    """The actions `user` may take on the deal now; the deal page shows a button for each."""
+    side = side_of(user, match)
+    if side is None:
+        return set()
+    possible = allowed_next(match)
+    actions: set[str] = set()
+    if side == SUPPLIER:
+        actions |= {"mark_seen"} & ({"mark_seen"} if "seen" in possible and match.status == "recommended" else set())
+        if "interested" in possible and not match.near_miss:
+            actions.add("express_interest")
+        if "withdrawn" in possible:
+            actions.add("withdraw")
+    elif side == BUYER:
+        for status, action in (("invited", "invite"), ("negotiating", "negotiate"),
+                               ("intention_signed", "record_intention"), ("declined", "decline")):  # fmt: skip
+            if status in possible:
+                actions.add(action)
+    elif side == APPLICANT:
+        if "applied" in possible:
+            actions.add("apply")
+        if "withdrawn" in possible and match.status == "applied":
+            actions.add("withdraw")
+    elif side == PROVIDER and match.status == "applied":
+        actions |= {"accept", "decline"}
+    contract = contract_of(session, match) if match.kind == "order" else None
+    if side == BUYER and match.status == "intention_signed" and contract is None:
+        actions.add("create_contract")
+    if contract is not None:
+        actions |= _contract_actions(side, contract)
+    return actions
+
+
+def _contract_actions(side: str, contract: Contract) -> set[str]:
+    actions = set()
+    if contract.status == "pending":
+        confirmed = contract.buyer_confirmed_at if side == BUYER else contract.supplier_confirmed_at
+        if confirmed is None:
+            actions.add("confirm_contract")
+    for status in allowed_next(contract) - {"signed"}:
+        actions.add(f"contract_{status}")
+    return actions
+
+
+# --- the supplier's and applicant's moves -------------------------------------------------------
+
+
+def mark_seen(session: Session, user: User, match_id: int) -> Match:
+    """The supplier or applicant has looked at a recommendation (nothing happens if it is past that)."""
+    match = _acting(session, user, match_id, (SUPPLIER, APPLICANT))
+    if match.status == "recommended":
+        transition(match, "seen", actor=user)
+        session.flush()
+    return match
+
+
+def express_interest(session: Session, user: User, match_id: int) -> Match:
+    """The supplier tells the buyer it would like to take the order."""
+    match = _acting(session, user, match_id, SUPPLIER)
+    if match.near_miss:
+        raise DomainError(
+            "This order asks for something your firm does not have yet (%(missing)s); it can only be "
+            "followed, not answered.",
+            missing=near_miss_label(match, "en"),
+        )
+    _require_open(match.order)
+    transition(match, "interested", actor=user)
+    session.flush()
+    return match
+
+
+def withdraw(session: Session, user: User, match_id: int, reason: str) -> Match:
+    """The supplier (or the applicant) steps back from the deal, saying why."""
+    match = _acting(session, user, match_id, (SUPPLIER, APPLICANT))
+    transition(match, "withdrawn", actor=user, reason=reason)
+    _cancel_pending_contract(session, user, match, reason)
+    session.flush()
+    return match
+
+
+def apply_to_package(session: Session, user: User, match_id: int) -> Match:
+    """The small firm applies for a service package recommended for one of its demands."""
+    match = _acting(session, user, match_id, APPLICANT)
+    package = match.package
+    _require_open(package)
+    if package.valid_until is not None and package.valid_until < datetime.now(CHINA_TZ).date():
+        raise DomainError("This service package expired on %(date)s.", date=package.valid_until.isoformat())
+    if package.quota_left <= 0:
+        raise DomainError("This service package has no places left.")
+    transition(match, "applied", actor=user)
+    session.flush()
+    return match
+
+
+# --- the buyer's and provider's moves -----------------------------------------------------------
+
+
+def invite(session: Session, user: User, match_id: int) -> Match:
+    """The buyer invites a candidate supplier to talk about the order."""
+    match = _acting(session, user, match_id, BUYER)
+    _require_open(match.order)
+    transition(match, "invited", actor=user)
+    session.flush()
+    return match
+
+
+def start_negotiating(session: Session, user: User, match_id: int) -> Match:
+    match = _acting(session, user, match_id, BUYER)
+    transition(match, "negotiating", actor=user)
+    session.flush()
+    return match
+
+
+def record_intention(session: Session, user: User, match_id: int) -> Match:
+    """The buyer records that both sides signed an intention (意向签约)."""
+    match = _acting(session, user, match_id, BUYER)
+    transition(match, "intention_signed", actor=user)
+    match.intention_signed_at = utcnow()
+    session.flush()
+    return match
+
+
+def decline(session: Session, user: User, match_id: int, reason: str) -> Match:
+    """The buyer declines a candidate, or the provider an applicant, saying why."""
+    match = _acting(session, user, match_id, (BUYER, PROVIDER))
+    transition(match, "declined", actor=user, reason=reason)
+    _cancel_pending_contract(session, user, match, reason)
+    session.flush()
+    return match
+
+
+def accept_application(session: Session, user: User, match_id: int) -> Match:
+    """The provider accepts an applicant; one place of the quota is taken, or none is left and it refuses."""
+    match = _acting(session, user, match_id, PROVIDER)
+    if match.status != "applied":
+        transition(match, "accepted", actor=user)  # raises, saying what is possible from here
+    # One conditional UPDATE, so that two providers' clerks accepting at once cannot overfill the quota.
+    taken = session.execute(
+        update(ServicePackage)
+        .where(ServicePackage.id == match.package_id, ServicePackage.quota_used < ServicePackage.quota)
+        .values(quota_used=ServicePackage.quota_used + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise DomainError("No places are left in this service package (quota %(quota)s).", quota=match.package.quota)
+    session.refresh(match.package, ["quota_used"])
+    transition(match, "accepted", actor=user)
+    session.flush()
+    return match
+
+
+def _require_open(posting) -> None:
+    if posting.status != "published":
+        raise DomainError("“%(title)s” is no longer open.", title=posting.title)
+
+
+# --- the contract -------------------------------------------------------------------------------
+
+
+def create_contract(session: Session, user: User, match_id: int, amount: str, title: str | None = None) -> Contract:
+    """The buyer drafts the contract of an intention-signed deal; it waits for both sides to confirm."""
+    match = _acting(session, user, match_id, BUYER)
+    if match.status != "intention_signed":
+        raise DomainError("A contract follows a signed intention; this deal is %(status)s.", status=match.status)
+    if contract_of(session, match) is not None:
+        raise DomainError("This deal already has a contract.")
+    result = parse_amount(amount, field="amount")
+    if result.yuan is None:
+        raise ValidationError("Write the contract amount, e.g. 120万元.", field="amount")
+    contract = Contract(
+        match_id=match.id,
+        buyer_id=match.order.buyer_id,
+        supplier_id=match.listing.supplier_id,
+        title=(title or "").strip() or match.order.title,
+        amount_yuan=result.yuan,
+    )
+    session.add(contract)
+    session.flush()
+    session.add(
+        AuditEvent(actor_id=user.id, action="create", object_type="contract", object_id=contract.id,
+                   to_status="pending", detail={"amount_yuan": str(result.yuan)})
+    )  # fmt: skip
+    return contract
+
+
+def get_contract(session: Session, user: User, contract_id: int) -> Contract:
+    contract = session.get(Contract, contract_id)
+    if contract is None or not (user.is_staff or user.company_id in (contract.buyer_id, contract.supplier_id)):
+        raise NotFound("No contract %(id)s among yours.", id=contract_id)
+    return contract
+
+
+def _contract_side(user: User, contract: Contract) -> str:
+    if user.is_staff:
+        raise Forbidden("Staff follow contracts; only the two firms confirm them.")
+    return BUYER if user.company_id == contract.buyer_id else SUPPLIER
+
+
+def confirm_contract(session: Session, user: User, contract_id: int) -> Contract:
+    """One side confirms the contract; when the other side already has, it is signed today."""
+    contract = get_contract(session, user, contract_id)
+    side = _contract_side(user, contract)
+    if contract.status != "pending":
+        raise DomainError("This contract is %(status)s; there is nothing to confirm.", status=contract.status)
+    attr = "buyer_confirmed_at" if side == BUYER else "supplier_confirmed_at"
+    if getattr(contract, attr) is not None:
+        raise DomainError("You have already confirmed this contract; it waits for the other side.")
+    setattr(contract, attr, utcnow())
+    session.add(
+        AuditEvent(actor_id=user.id, action="confirm", object_type="contract", object_id=contract.id,
+                   detail={"side": side})
+    )  # fmt: skip
+    if contract.both_confirmed:
+        contract.signed_on = datetime.now(CHINA_TZ).date()
+        transition(contract, "signed", actor=user)
+        if contract.match is not None:
+            transition(contract.match, "contract_signed", actor=user)
+    session.flush()
+    return contract
+
+
+CONTRACT_MOVES = ("performing", "completed", "terminated", "cancelled")
+
+
+def advance_contract(session: Session, user: User, contract_id: int, to_status: str, reason: str | None = None):
+    """Either side moves a contract on: performing, then completed or terminated early; or cancelled."""
+    contract = get_contract(session, user, contract_id)
+    _contract_side(user, contract)
+    if to_status not in CONTRACT_MOVES:
+        raise ValidationError("Unknown contract step '%(step)s'.", field="status", step=to_status)
+    transition(contract, to_status, actor=user, reason=reason)
+    if to_status in ("completed", "terminated"):
+        contract.ended_on = datetime.now(CHINA_TZ).date()
+    session.flush()
+    return contract
+
+
+def _cancel_pending_contract(session: Session, user: User, match: Match, reason: str) -> None:
+    contract = contract_of(session, match) if match.kind == "order" else None
+    if contract is not None and contract.status == "pending":
+        transition(contract, "cancelled", actor=user, reason=reason)
+
+
+# --- explanations -------------------------------------------------------------------------------
+
+
+def near_miss_label(match: Match, locale: str) -> str:
+    """What a near miss lacks, in `locale` ("缺少 ISO 9001" / "missing ISO 9001"), from the match's reasons."""
+    failed = (match.reasons or {}).get("failed") or {}
+    if isinstance(failed, list):
+        failed = failed[0] if failed else {}
+    if isinstance(failed, str):
+        return failed
+    return str(failed.get("label_" + ("en" if locale == "en" else "zh")) or failed.get("label") or "")
