@@ -11,10 +11,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-venv: $(BIN)/python
+# Browser libraries (Apache ECharts for the staff dashboard) come from the npm registry, pinned in
+# package-lock.json, and are served by the app itself (no CDN). Without npm the dashboard shows tables only.
+VENDOR_JS := webapp/static/vendor/echarts.min.js
+
+$(VENDOR_JS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the dashboard will show its figures as tables only"; exit 0; }; \
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error && \
+	mkdir -p $(@D) && cp node_modules/echarts/dist/echarts.min.js $@
+
+venv: $(BIN)/python $(VENDOR_JS)
 	$(PIP) install --quiet -e .
 
-venv-test: $(BIN)/python
+venv-test: $(BIN)/python $(VENDOR_JS)
 	$(PIP) install --quiet -e '.[test]'
 
 ## Set up, create the SQLite database, load the small demo and serve on http://127.0.0.1:5000
