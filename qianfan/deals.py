@@ -466,4 +466,5 @@ def near_miss_label(match: Match, locale: str) -> str:
         failed = failed[0] if failed else {}
     if isinstance(failed, str):
         return failed
-    return str(failed.get("label_" + ("en" if locale == "en" else "zh")) or failed.get("label") or "")
+    language = "en" if locale == "en" else "zh"
+    return str(failed.get(language) or failed.get("label_" + language) or "")
