@@ -406,8 +406,8 @@ def map_headers(kind: Kind, sheet: Sheet) -> HeaderMap:
             problems.append(Problem.from_error(err, row=1, sheet=sheet.name, value=header))
         elif column.key in seen:
             err = ValidationError(
-                "Columns '%(first)s' and '%(second)s' both mean %(field)s.",
-                first=seen[column.key], second=header, field=column.key,
+                "Columns '%(first)s' and '%(second)s' both mean %(meaning)s.",
+                first=seen[column.key], second=header, field=column.key, meaning=f"{column.zh} / {column.en}",
             )  # fmt: skip
             problems.append(
                 Problem.from_error(err, row=1, sheet=sheet.name, field=column.key, value=header)

@@ -42,7 +42,7 @@ ZH: dict[str, str] = {
     # ingest.columns: headers
     "Unknown column '%(header)s'.": "未知的列“%(header)s”。",
     "Unknown column '%(header)s'; did you mean '%(suggestion)s'?": "未知的列“%(header)s”，是否应为“%(suggestion)s”？",
-    "Columns '%(first)s' and '%(second)s' both mean %(field)s.": "列“%(first)s”和“%(second)s”表示同一字段 %(field)s。",
+    "Columns '%(first)s' and '%(second)s' both mean %(meaning)s.": "列“%(first)s”和“%(second)s”表示同一字段 %(meaning)s。",
     "The required column '%(header)s' is missing.": "缺少必填列“%(header)s”。",
     # ingest.columns: cells
     "This cell has %(length)s characters; the limit is %(limit)s.": "单元格有 %(length)s 个字符，上限为 %(limit)s。",
@@ -81,6 +81,16 @@ ZH: dict[str, str] = {
     "'%(text)s' is more than %(limit)s yuan; please check the unit.": "“%(text)s”超过 %(limit)s 元，请检查单位。",
     "'%(text)s' is not a date.": "“%(text)s”不是日期。",
     "'%(text)s' is not a real date or time.": "“%(text)s”不是真实存在的日期或时间。",
+    # ingest.notices: why a notice is set aside (its reasons are plain English sentences)
+    "The notice has no id or no title.": "公告没有编号或标题。",
+    "The firm lets or sells something here; it is not buying.": "该公告为出租或出售，并非采购。",
+    "A request for comment on draft specifications; it states no content, budget or qualification.":
+        "技术规范意见征求公告，未列明采购内容、预算或资格要求。",
+    "The notice states no content, budget or qualification.": "公告未列明采购内容、预算或资格要求。",
+    "Another notice has the same id.": "另一条公告的编号相同。",
+    # models.lifecycle, when a file asks for a status change the lifecycle does not allow
+    "%(object)s cannot go from '%(from)s' to '%(to)s'; possible next: %(possible)s.":
+        "%(object)s 不能从“%(from)s”变为“%(to)s”；可选：%(possible)s。",
     # qianfan.importing
     "Unknown kind '%(kind)s'; choose one of: %(kinds)s.": "未知的导入类型“%(kind)s”，可选：%(kinds)s。",
     "%(count)s rows were rejected; nothing was imported.": "有 %(count)s 行被拒绝，未导入任何数据。",

@@ -138,7 +138,7 @@ def decode_text(data: bytes, kind: str = "CSV") -> tuple[str, str]:
 def _read_csv(text: str, limits: Limits) -> list[Sheet]:
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     sheet: Sheet | None = None
     try:
         for record in reader:

@@ -110,6 +110,20 @@ def _print_summary(path: Path, report: ImportReport) -> None:
         )
 
 
+def _print_totals(reports: list[ImportReport]) -> None:
+    total = {
+        k: sum(getattr(r, k) for r in reports)
+        for k in ("total_rows", "inserted", "updated", "unchanged")
+    }
+    set_aside = sum(sum(r.set_aside.values()) for r in reports)
+    rejected = sum(r.rejected_count for r in reports)
+    click.echo(
+        f"合计 total {len(reports)} files, {total['total_rows']} rows: 新增 inserted {total['inserted']} · "
+        f"更新 updated {total['updated']} · 未变 unchanged {total['unchanged']} · 拒绝 rejected {rejected}"
+        + (f" · 搁置 set aside {set_aside}" if set_aside else "")
+    )
+
+
 def _write_rejected(path: Path, report: ImportReport, out: Path | None) -> None:
     if not report.rejected:
         return
@@ -137,6 +151,7 @@ def ingest_command(app: AppContext, kind, paths, skip_invalid, dry_run, rejected
         raise click.UsageError("no file to import in the folders given")
     session = app.db.sessionmaker()
     failed = False
+    reports: list[ImportReport] = []
     try:
         for path in files:
             bars = _ProgressBars(path.name)
@@ -163,8 +178,11 @@ def ingest_command(app: AppContext, kind, paths, skip_invalid, dry_run, rejected
                 _print_problems(err.problems)
                 break
             bars.close()
+            reports.append(report)
             _print_summary(path, report)
             _write_rejected(path, report, rejected_out)
+        if len(reports) > 1 and not failed:
+            _print_totals(reports)
         if failed or dry_run:
             session.rollback()
             click.echo(
