@@ -12,6 +12,7 @@ import click
 
 from models.errors import DomainError
 from qianfan.cli_context import AppContext, pass_app
+from qianfan.cli_demo import demo_command
 from qianfan.cli_ingest import ingest_command, template_command
 
 
@@ -85,5 +86,5 @@ def serve(host: str, port: int) -> None:
 
 
 # Commands of the other areas live beside their services and are registered here, in one list.
-for _command in (ingest_command, template_command):
+for _command in (ingest_command, template_command, demo_command):
     main.add_command(_command)
