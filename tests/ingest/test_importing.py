@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ingest.notices import NOTICES_DIR
 from ingest.readers import read_sheets
 from ingest.templates import template_bytes
+from ingest.values import CHINA_TZ
 from models import Company, CompanyMergeCandidate, ImportBatch, Listing, Order, ServicePackage
 from qianfan.importing import ImportRejected, rejected_rows_file, run_import
 
@@ -152,7 +153,9 @@ def test_xlsx_with_notes_sheet_english_headers_and_a_unit_in_the_header(db):
         assert order.buyer.name == "中国移动通信集团浙江有限公司"  # normalised to simplified
         assert order.buyer.kind == "large_firm"
         assert (order.region_code, order.category_code) == ("3301", "C16000000")
-        assert (order.deadline.day, order.deadline.hour, order.deadline.minute) == (10, 9, 30)
+        # PostgreSQL hands back the instant in UTC; SQLite the wall-clock time it was given.
+        deadline = order.deadline.astimezone(CHINA_TZ) if order.deadline.tzinfo else order.deadline
+        assert (deadline.day, deadline.hour, deadline.minute) == (10, 9, 30)
 
 
 def test_json_lines_of_packages(db):
