@@ -16,17 +16,27 @@ on none. Every status change goes through `models.lifecycle.transition`, which k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ingest.values import CHINA_TZ, parse_amount
-from models import AuditEvent, Contract, Listing, Match, Order, ServiceDemand, ServicePackage, User, transition
+from models import (
+    AuditEvent,
+    Contract,
+    Listing,
+    Match,
+    Order,
+    ServiceDemand,
+    ServicePackage,
+    User,
+    transition,
+)
 from models.base import utcnow
 from models.errors import DomainError, Forbidden, NotFound, ValidationError
 from models.lifecycle import allowed_next
+from qianfan.history import HistoryEntry, audit_trail
 from qianfan.paging import Page, PageRequest, paginate
 
 # Statuses in which a match is only a suggestion, not yet a deal anyone acted on.
@@ -172,45 +182,16 @@ def _require_role(user: User, role: str) -> None:
 # --- history ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One line of a deal's history: when, who (and for which firm), what, and why."""
-
-    at: datetime
-    actor: str | None
-    actor_company: str | None
-    object_type: str
-    action: str
-    from_status: str | None
-    to_status: str | None
-    reason: str | None
-    detail: dict | None
-
-
 def history(session: Session, match: Match) -> list[HistoryEntry]:
     """The full history of a deal and its contract, oldest first."""
     contract = contract_of(session, match)
-    about = and_(AuditEvent.object_type == "match", AuditEvent.object_id == match.id)
-    if contract is not None:
-        about = or_(about, and_(AuditEvent.object_type == "contract", AuditEvent.object_id == contract.id))
-    rows = session.execute(
-        select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id).where(about)
-        .order_by(AuditEvent.at, AuditEvent.id)
-    )  # fmt: skip
-    return [
-        HistoryEntry(
-            at=event.at,
-            actor=actor.display_name if actor else None,
-            actor_company=actor.company.name if actor and actor.company else None,
-            object_type=event.object_type,
-            action=event.action,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            reason=event.reason,
-            detail=event.detail,
-        )
-        for event, actor in rows
-    ]
+    return audit_trail(session, [match] if contract is None else [match, contract])
+
+
+def deal_page(session: Session, user: User, match_id: int) -> tuple[Match, Contract | None, list[HistoryEntry], set[str]]:
+    """Everything the deal page shows `user`: the deal, its contract, its history and the moves open to them."""
+    match = get_match(session, user, match_id)
+    return match, contract_of(session, match), history(session, match), available_actions(session, user, match)
 
 
 def available_actions(session: Session, user: User, match: Match) -> set[str]:

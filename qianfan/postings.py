@@ -27,6 +27,7 @@ from models.base import utcnow
 from models.company import SIZE_CLASSES
 from models.errors import DomainError, Forbidden, NotFound, ValidationError
 from models.posting import LISTING_KINDS, ORDER_KINDS, SERVICE_CATEGORIES
+from qianfan.history import HistoryEntry, audit_trail
 from qianfan.paging import Page, PageRequest, paginate
 
 TITLE_MAX = 300
@@ -82,6 +83,12 @@ def get_posting(session: Session, user: User, kind: str, posting_id: int):
     if posting is None or not (user.is_staff or spec.owner_id(posting) == user.company_id):
         raise NotFound("No %(kind)s %(id)s among yours.", kind=kind, id=posting_id)
     return posting
+
+
+def posting_page(session: Session, user: User, kind: str, posting_id: int) -> tuple[object, list[HistoryEntry]]:
+    """The posting and its history (created, edited, submitted, screened ...), for its owner or staff."""
+    posting = get_posting(session, user, kind, posting_id)
+    return posting, audit_trail(session, [posting])
 
 
 SORTS = {
