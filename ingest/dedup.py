@@ -62,6 +62,11 @@ def _place_words() -> tuple[dict[str, str], dict[str, str]]:
     return anywhere, before_branch
 
 
+@lru_cache(maxsize=1)
+def _provinces() -> frozenset[str]:
+    return frozenset(short_place(row["name"]) for row in region_rows() if row["level"] == 1)
+
+
 def _split_places(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The text without its place words, and those words as (written, short form), in order."""
     words = _place_words()[0]
@@ -80,22 +85,22 @@ def _split_places(text: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def _branch_of(body: str) -> tuple[str, str]:
-    """(parent, branch place) of a branch name without its 分公司: "中国移动杭州" → ("中国移动", "杭州")."""
+    """(parent, branch place) of a branch name without its 分公司: "中国移动杭州" → ("中国移动", "杭州"),
+    "中国联通股份有限公司江西上饶市" → ("中国联通股份有限公司江西", "上饶")."""
     cut = body.rfind("公司")
-    if 0 <= cut < len(body) - 2:  # "…有限公司南平分公司": the branch is what follows the firm
-        written = body[cut + 2 :]
-        return body[: cut + 2], _place_words()[1].get(written, short_place(written))
+    # "…有限公司南平分公司": the branch is what follows the firm, and only that
+    head, tail = (body[: cut + 2], body[cut + 2 :]) if 0 <= cut < len(body) - 2 else ("", body)
     before_branch = _place_words()[1]
     for length in (7, 6, 5, 4, 3, 2):
-        if body[-length:] in before_branch:
-            return body[:-length], before_branch[body[-length:]]
-    # "赣州电信": the last specific place word names the branch
-    specific = [p for p in _split_places(body)[1] if p[1] != "中国"]
+        if len(tail) >= length and tail[-length:] in before_branch:
+            return head + tail[:-length], before_branch[tail[-length:]]
+    # "赣州电信", "泉州台商投资区": the last specific place word names the branch, the rest stays with the firm
+    specific = [p for p in _split_places(tail)[1] if p[1] != "中国"]
     if specific:
         written, short = specific[-1]
-        head, _, tail = body.rpartition(written)
-        return head + tail, short
-    return body, body
+        before, _, after = tail.rpartition(written)
+        return head + before + after, short
+    return head or body, short_place(tail)
 
 
 def _strip_generic(text: str) -> str:
@@ -126,11 +131,12 @@ def name_key(name: str) -> NameKey:
     if match:
         parent, branch = _branch_of(normalized[: match.start()])
     rest, places = _split_places(parent)
+    specific = {short for _, short in places if short != "中国"}
+    if branch in _provinces():  # a provincial branch (…浙江省分公司) is the firm in that province
+        specific.add(branch)
+        branch = ""
     return NameKey(
-        normalized=normalized,
-        core=_strip_generic(rest),
-        places=frozenset(short for _, short in places if short != "中国"),
-        branch=branch,
+        normalized=normalized, core=_strip_generic(rest), places=frozenset(specific), branch=branch
     )
 
 
@@ -144,7 +150,9 @@ def compare(a: NameKey, b: NameKey) -> tuple[str, float]:
         return DIFFERENT, 0.0
     score = fuzz.ratio(a.core, b.core, processor=None)
     if a.core == b.core:
-        return (SURE if a.places == b.places else LIKELY), score
+        # A city branch says where the firm is: "中国移动丽水分公司" needs no 浙江 to be 中国移动浙江公司丽水分公司.
+        implied = a.branch and not (a.places and b.places)
+        return (SURE if a.places == b.places or implied else LIKELY), score
     shared = a.words & b.words
     if shared and (score >= LIKELY_SCORE or a.core in b.core or b.core in a.core):
         return LIKELY, score
