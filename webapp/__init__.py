@@ -28,9 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_template_helpers(app)
 
-    from webapp import auth, home
+    from webapp import auth, deals, home, orders, packages, supply
 
-    for blueprint in (auth.bp, home.bp):
+    for blueprint in (auth.bp, home.bp, orders.bp, supply.bp, packages.bp, deals.bp):
         app.register_blueprint(blueprint)
 
     @app.get("/health")
@@ -41,7 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from webapp import formatting
+    from webapp import explain, formatting, pagination
 
     app.jinja_env.filters.update(formatting.FILTERS)
+    pagination.init_app(app)
+    explain.init_app(app)
     app.context_processor(formatting.template_globals)

@@ -1,0 +1,198 @@
+"""The firms' pages as people use them: forms that say what is wrong, the deal from recommendation to a
+contract both sides confirmed, service packages whose quota counts down, and what each firm sees."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import Contract, Match, Order, ServicePackage, transition
+
+
+@pytest.fixture
+def firms(factory, session):
+    buyer = factory.user("large_firm", username="buyer", display_name="采购部")
+    supplier = factory.user("small_firm", username="supplier", display_name="销售部")
+    provider = factory.user("service_org", username="provider", display_name="孵化器")
+    factory.user("staff", username="staff")
+    session.commit()
+    return buyer, supplier, provider
+
+
+def _english(client):
+    client.submit("/language/en", {"next": "/"})
+
+
+def _publish(session, posting):
+    transition(posting, "submitted")
+    transition(posting, "published")
+    session.commit()
+
+
+def _recommend(session, order, listing, **fields):
+    match = Match(kind="order", order_id=order.id, listing_id=listing.id, score=0.72, rank=1, **fields)
+    session.add(match)
+    session.commit()
+    return match
+
+
+def test_the_order_form_names_each_wrong_field_and_keeps_what_was_typed(client, firms):
+    client.login("buyer")
+    _english(client)
+    response = client.submit("/orders/new", {"title": "", "budget": "很多钱", "region": "火星", "kind": "procurement"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "A title is required." in page and "is not an amount of money" in page and "No division is called" in page
+    assert 'value="很多钱"' in page  # nothing typed is lost
+
+
+def test_a_large_firm_posts_edits_and_submits_an_order(client, firms, session):
+    client.login("buyer")
+    _english(client)
+    response = client.submit("/orders/new", {"title": "工业云PaaS平台", "kind": "procurement", "budget": "300万元",
+                                             "required_qualifications": "ISO 9001"})
+    assert response.status_code == 302
+    order_url = response.location
+    page = client.get(order_url).get_data(as_text=True)
+    assert "工业云PaaS平台" in page and "Saved as a draft" in page and "Submit for screening" in page
+    client.submit(order_url + "/edit", {"title": "工业云PaaS平台(二期)", "kind": "procurement", "budget": "300万元"})
+    client.submit(order_url + "/submit")
+    page = client.get(order_url).get_data(as_text=True)
+    assert "Awaiting screening" in page and "Submitted. Staff will screen it" in page
+    assert "edited: required_qualifications, title" in page  # the history says what changed
+    listing = client.get("/orders/?sort=-budget_yuan").get_data(as_text=True)
+    assert "工业云PaaS平台(二期)" in listing and "300.00" not in listing or "¥3,000,000" in listing
+
+
+def test_withdrawing_asks_for_a_reason_and_then_ends_the_order(client, firms, factory, session):
+    buyer = firms[0]
+    order = factory.order(buyer=buyer.company)
+    session.commit()
+    client.login("buyer")
+    _english(client)
+    client.submit(f"/orders/{order.id}/withdraw", {"reason": ""})
+    assert "needs a reason" in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    client.submit(f"/orders/{order.id}/withdraw", {"reason": "项目取消"})
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Withdrawn." in page and "项目取消" in page and "This posting is final" in page
+
+
+def test_the_deal_from_recommendation_to_a_contract_both_sides_confirmed(client, firms, factory, session):
+    buyer, supplier, _ = firms
+    order = factory.order(buyer=buyer.company, title="智慧道路巡检系统")
+    listing = factory.listing(supplier=supplier.company, title="道路巡检机器人")
+    _publish(session, order)
+    _publish(session, listing)
+    match = _recommend(session, order, listing, score_parts={"text": 0.6, "industry": 0.12},
+                       reasons={"terms": [["巡检", 0.31], ["道路", 0.2]], "passed": [{"zh": "资质符合", "en": "Qualifications held"}]})  # fmt: skip
+
+    client.login("supplier")
+    _english(client)
+    page = client.get("/supply/recommended").get_data(as_text=True)
+    assert "智慧道路巡检系统" in page and "巡检" in page and "Qualifications held" in page and "0.72" in page
+    client.submit(f"/deals/{match.id}/interest", {"next": "/supply/recommended"})
+    client.submit("/logout")
+
+    client.login("buyer")
+    _english(client)
+    page = client.get(f"/orders/{order.id}/candidates").get_data(as_text=True)
+    assert "道路巡检机器人" in page and "Interested" in page and "0.31" in page
+    for move in ("invite", "negotiate", "intention"):
+        assert client.submit(f"/deals/{match.id}/{move}").status_code == 302
+    client.submit(f"/deals/{match.id}/contract", {"amount": "120万元", "title": "巡检系统采购合同"})
+    contract = session.scalar(select(Contract).where(Contract.match_id == match.id))
+    client.submit(f"/contracts/{contract.id}/confirm")
+    page = client.get(f"/deals/{match.id}").get_data(as_text=True)
+    assert "Awaiting confirmation" in page and "not yet confirmed" in page  # the supplier has not confirmed
+    client.submit("/logout")
+
+    client.login("supplier")
+    _english(client)
+    client.submit(f"/contracts/{contract.id}/confirm")
+    page = client.get(f"/deals/{match.id}").get_data(as_text=True)
+    assert "Contract signed by both sides." in page
+    assert page.count("✓ confirmed") == 2 and "Contract signed" in page
+    history = page[page.index("History"):]
+    assert history.index("销售部") < history.index("采购部")  # interest came first, then the invitation
+    session.expire_all()
+    assert session.get(Match, match.id).status == "contract_signed"
+    assert session.get(Contract, contract.id).signed_on is not None
+
+
+def test_a_near_miss_shows_what_is_missing(client, firms, factory, session):
+    buyer, supplier, _ = firms
+    order = factory.order(buyer=buyer.company, title="数字政府大数据平台", status="published")
+    listing = factory.listing(supplier=supplier.company, status="published")
+    _recommend(session, order, listing, near_miss=True, reasons={"failed": {"zh": "缺少 ISO 9001", "en": "Lacks ISO 9001"}})
+    client.login("supplier")
+    page = client.get("/supply/recommended").get_data(as_text=True)
+    assert "缺少 ISO 9001" in page and "数字政府大数据平台" in page
+
+
+def test_service_packages_apply_accept_and_the_quota_counts_down(client, firms, factory, session):
+    _, supplier, provider = firms
+    client.login("provider")
+    _english(client)
+    response = client.submit("/packages/new", {"title": "知识产权服务包", "category": "ip", "value": "20万元",
+                                               "quota": "1", "eligible_sizes": ["small", "micro"]})
+    assert response.status_code == 302
+    package = session.scalar(select(ServicePackage))
+    assert package.eligible_sizes == ["small", "micro"] and package.quota == 1
+    _publish(session, package)
+    demand = factory.demand(company=supplier.company, status="published")
+    match = Match(kind="service", demand_id=demand.id, package_id=package.id, score=0.5)
+    session.add(match)
+    session.commit()
+    client.submit("/logout")
+
+    client.login("supplier")
+    _english(client)
+    assert "1 of 1 places left" in client.get("/supply/packages").get_data(as_text=True)
+    client.submit(f"/deals/{match.id}/apply")
+    client.submit("/logout")
+
+    client.login("provider")
+    _english(client)
+    assert demand.title in client.get("/packages/applicants").get_data(as_text=True)
+    client.submit(f"/deals/{match.id}/accept")
+    page = client.get(f"/deals/{match.id}").get_data(as_text=True)
+    assert "0 of 1 places left" in page and "Accepted" in page
+
+
+def test_another_firms_ids_lead_nowhere(client, firms, factory, session):
+    other_order = factory.order(title="别人的订单")
+    session.commit()
+    client.login("buyer")
+    for url in (f"/orders/{other_order.id}", f"/orders/{other_order.id}/edit", f"/orders/{other_order.id}/candidates"):
+        response = client.get(url)
+        assert response.status_code == 404 and "别人的订单" not in response.get_data(as_text=True)
+    assert client.submit(f"/orders/{other_order.id}/submit").status_code == 404
+    assert session.get(Order, other_order.id).status == "draft"
+
+
+def test_lists_are_paged_sorted_and_say_what_to_do_when_empty(client, firms, factory, session):
+    buyer = firms[0]
+    client.login("buyer")
+    _english(client)
+    assert "You have not posted an order yet" in client.get("/orders/").get_data(as_text=True)
+    for n in range(25):
+        factory.order(buyer=buyer.company, title=f"订单{n:02d}")
+    session.commit()
+    page = client.get("/orders/?sort=title&page=2").get_data(as_text=True)
+    titles = re.findall(r"订单\d\d", page)
+    assert titles == ["订单20", "订单21", "订单22", "订单23", "订单24"]
+    assert "Page 2 of 2" in page
+
+
+def test_the_small_firm_keeps_its_profile(client, firms, session):
+    client.login("supplier")
+    _english(client)
+    response = client.submit("/supply/profile", {"region": "海淀区", "size_class": "small",
+                                                 "qualifications": "ISO 9001\n高新技术企业"})
+    assert response.status_code == 302
+    page = client.get("/supply/profile").get_data(as_text=True)
+    assert "Profile saved" in page and "高新技术企业" in page
+    bad = client.submit("/supply/profile", {"founded_on": "2999-01-01"})
+    assert bad.status_code == 422 and "cannot be in the future" in bad.get_data(as_text=True)

@@ -1,0 +1,142 @@
+"""The deal pages, shared by both sides and staff: the deal with its full history, and one POST per move.
+
+Each move (interest, invite, intention, contract confirmation ...) is checked again by `qianfan.deals`
+for the side and the state; a refused move comes back as a flash message on the page it came from,
+while someone else's deal is a 404 whatever the move.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models.errors import DomainError, Forbidden, NotFound
+from qianfan import deals
+from webapp.access import roles_required
+from webapp.database import commit, get_session
+from webapp.errors import translate
+from webapp.pagination import page_request
+
+bp = Blueprint("deals", __name__)
+
+EVERYONE = ("large_firm", "small_firm", "service_org", "staff", "admin")
+FIRMS = ("large_firm", "small_firm", "service_org")
+
+
+@bp.get("/deals/")
+@roles_required(*EVERYONE)
+def index():
+    status = request.args.get("status") or None
+    page = deals.my_deals(get_session(), current_user, page_request("-updated_at"), status=status)
+    return render_template("deals/list.html", page=page, status=status)
+
+
+@bp.get("/deals/<int:match_id>")
+@roles_required(*EVERYONE)
+def show(match_id: int):
+    match, contract, history, actions = deals.deal_page(get_session(), current_user, match_id)
+    side = deals.side_of(current_user, match)
+    return render_template(
+        "deals/show.html", match=match, contract=contract, history=history, actions=actions, side=side
+    )
+
+
+@bp.get("/contracts/<int:contract_id>")
+@roles_required(*EVERYONE)
+def contract(contract_id: int):
+    found = deals.get_contract(get_session(), current_user, contract_id)
+    if found.match_id is None:
+        return render_template("deals/contract.html", contract=found)
+    return redirect(url_for("deals.show", match_id=found.match_id))
+
+
+def _back(default: str):
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return redirect(target)
+    return redirect(default)
+
+
+def _run(do, done, default: str):
+    """Run one move; success commits and says so (`done(result)`), a refused move says why; a deal that is
+    not the user's stays a 404 (or 403 for the wrong side), so the matrix of access rules holds."""
+    try:
+        result = do(get_session())
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as err:
+        flash(translate(err), "error")
+    else:
+        commit()
+        flash(done(result), "success")
+    return _back(default)
+
+
+def _reason() -> str:
+    return request.form.get("reason", "")
+
+
+# (endpoint, URL part, service call, message); roles are checked again, with the side, by the service.
+_MOVES = (
+    ("mark_seen", "seen", ("small_firm",), lambda s, m: deals.mark_seen(s, current_user, m),
+     lambda: _("Marked as seen.")),
+    ("interest", "interest", ("small_firm",), lambda s, m: deals.express_interest(s, current_user, m),
+     lambda: _("Your interest was sent to the buyer.")),
+    ("withdraw", "withdraw", ("small_firm",), lambda s, m: deals.withdraw(s, current_user, m, _reason()),
+     lambda: _("You withdrew from this deal.")),
+    ("invite", "invite", ("large_firm",), lambda s, m: deals.invite(s, current_user, m),
+     lambda: _("Invitation sent.")),
+    ("negotiate", "negotiate", ("large_firm",), lambda s, m: deals.start_negotiating(s, current_user, m),
+     lambda: _("Negotiation started.")),
+    ("intention", "intention", ("large_firm",), lambda s, m: deals.record_intention(s, current_user, m),
+     lambda: _("Intention signed (意向签约) recorded.")),
+    ("decline", "decline", ("large_firm", "service_org"), lambda s, m: deals.decline(s, current_user, m, _reason()),
+     lambda: _("Declined.")),
+    ("apply", "apply", ("small_firm",), lambda s, m: deals.apply_to_package(s, current_user, m),
+     lambda: _("Application sent to the provider.")),
+    ("accept", "accept", ("service_org",), lambda s, m: deals.accept_application(s, current_user, m),
+     lambda: _("Applicant accepted; one place of the quota is taken.")),
+    ("create_contract", "contract", ("large_firm",),
+     lambda s, m: deals.create_contract(s, current_user, m, request.form.get("amount", ""), request.form.get("title")),
+     lambda: _("Contract drafted. It is signed once both sides have confirmed it.")),
+)  # fmt: skip
+
+
+def _register_move(endpoint: str, part: str, roles: tuple[str, ...], call, message) -> None:
+    @roles_required(*roles)
+    def view(match_id: int):
+        return _run(
+            lambda session: call(session, match_id), lambda _result: message(), url_for("deals.show", match_id=match_id)
+        )
+
+    bp.add_url_rule(f"/deals/<int:match_id>/{part}", endpoint, view, methods=["POST"])
+
+
+for _endpoint, _part, _roles, _call, _message in _MOVES:
+    _register_move(_endpoint, _part, _roles, _call, _message)
+
+
+@bp.post("/contracts/<int:contract_id>/confirm")
+@roles_required("large_firm", "small_firm")
+def confirm_contract(contract_id: int):
+    return _run(
+        lambda session: deals.confirm_contract(session, current_user, contract_id),
+        lambda signed: _("Contract signed by both sides.") if signed.status == "signed"
+        else _("You confirmed the contract. It is signed once the other side confirms too."),
+        url_for("deals.contract", contract_id=contract_id),
+    )
+
+
+@bp.post("/contracts/<int:contract_id>/advance")
+@roles_required("large_firm", "small_firm")
+def advance_contract(contract_id: int):
+    return _run(
+        lambda session: deals.advance_contract(
+            session, current_user, contract_id, request.form.get("status", ""), _reason()
+        ),
+        lambda _contract: _("Contract updated."),
+        url_for("deals.contract", contract_id=contract_id),
+    )

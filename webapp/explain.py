@@ -1,0 +1,61 @@
+"""Why a match was made, ready for a page: shared terms with weights, rules passed, what a near miss lacks,
+and the parts of the score, each in the reader's language.
+
+The match service stores the explanation as JSON in `Match.reasons` and `Match.score_parts`
+(see qianfan.matching); rules carry their own Chinese and English labels, so nothing here translates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models import Match
+from webapp.i18n import current_locale
+
+
+@dataclass
+class Explanation:
+    terms: list[tuple[str, float]] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    parts: list[tuple[str, float]] = field(default_factory=list)
+
+
+def _label(item, language: str) -> str:
+    if isinstance(item, dict):
+        return str(item.get(language) or item.get("label_" + language) or item.get("id") or "")
+    return str(item)
+
+
+def _labels(value, language: str) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [text for text in (_label(item, language) for item in items) if text]
+
+
+def _terms(value) -> list[tuple[str, float]]:
+    terms = []
+    for item in value or []:
+        if isinstance(item, dict):
+            terms.append((str(item.get("term", "")), float(item.get("weight", 0))))
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            terms.append((str(item[0]), float(item[1])))
+    return terms
+
+
+def explain(match: Match) -> Explanation:
+    """The match's reasons in the current language."""
+    language = "en" if current_locale() == "en" else "zh"
+    reasons = match.reasons or {}
+    parts = [(str(k), float(v)) for k, v in (match.score_parts or {}).items() if isinstance(v, int | float)]
+    return Explanation(
+        terms=_terms(reasons.get("terms")),
+        passed=_labels(reasons.get("passed"), language),
+        failed=_labels(reasons.get("failed"), language),
+        parts=parts,
+    )
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["explain"] = explain
