@@ -28,9 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_template_helpers(app)
 
-    from webapp import auth, deals, home, orders, packages, supply
+    from webapp import auth, background, deals, home, orders, packages, staff, supply
 
-    for blueprint in (auth.bp, home.bp, orders.bp, supply.bp, packages.bp, deals.bp):
+    background.init_app(app)
+    for blueprint in (auth.bp, home.bp, staff.bp, orders.bp, supply.bp, packages.bp, deals.bp):
         app.register_blueprint(blueprint)
 
     @app.get("/health")
