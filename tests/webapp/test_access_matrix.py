@@ -1,0 +1,273 @@
+"""Access rules as a matrix: every role against every endpoint of the app, with the status each must get.
+
+The world holds one firm of each kind that owns everything (an order, listings, a demand, a package, an
+order deal, a service deal, a contract — all titled with the marker "机密"), and, for each firm role, a
+*stranger* firm of the same kind that guesses those ids. Each endpoint's row says what every role gets:
+anonymous visitors are sent to the login page, a role a page is not for gets 403, a firm of the right
+kind guessing another firm's id gets 404 and never the data, staff see everything and act for no firm,
+and the owner (the row's `owner`) gets the page or its action. Nothing a stranger posts changes a thing.
+
+`app.url_map` is enumerated: an endpoint without a row here fails `test_every_endpoint_has_a_row`, so a
+new page cannot slip in unchecked. Add a row to ENDPOINTS (firms' pages) or STAFF_ENDPOINTS (staff pages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from models import Contract, Match, ServicePackage
+from tests.webclient import WebClient
+
+ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "staff", "admin")
+OK, MOVED, LOGIN, DENY, HIDDEN = 200, 302, 302, 403, 404
+MARKER = "机密"
+OWNERS = {"own_large": "large_firm", "own_small": "small_firm", "own_service": "service_org"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One endpoint: its URL (placeholders filled from the world), method, and the status per role."""
+
+    url: str
+    method: str = "GET"
+    expect: dict = field(default_factory=dict)  # role -> status; missing firm roles mean DENY
+    owner: str | None = None  # one of OWNERS: the firm that owns the objects in the URL
+    owner_status: int | None = None
+    data: dict = field(default_factory=dict)
+
+
+def row(url, method="GET", *, anonymous=LOGIN, large_firm=DENY, small_firm=DENY, service_org=DENY,
+        staff=DENY, admin=None, owner=None, owner_status=None, data=None) -> Row:  # fmt: skip
+    expect = {"anonymous": anonymous, "large_firm": large_firm, "small_firm": small_firm,
+              "service_org": service_org, "staff": staff, "admin": staff if admin is None else admin}  # fmt: skip
+    if owner and owner_status is None:
+        owner_status = OK if method == "GET" else MOVED
+    return Row(url, method, expect, owner, owner_status, data or {})
+
+
+def everyone(url, status=OK, method="GET") -> Row:
+    return row(url, method, large_firm=status, small_firm=status, service_org=status, staff=status)
+
+
+def posting_rows(bp: str, kind: str, base: str, placeholder: str, role: str, owner: str) -> dict[str, Row]:
+    """The seven pages of one kind of posting (webapp.posting_views) for the role that posts it."""
+    mine = {role: OK}
+    guess = {role: HIDDEN}
+    item = f"{base}/{{{placeholder}}}"
+    return {
+        f"{bp}.{kind}_list": row(f"{base}/", **mine, owner=owner),
+        f"{bp}.{kind}_new": row(f"{base}/new", **mine, owner=owner),
+        f"{bp}.{kind}_show": row(item, **guess, staff=OK, owner=owner),
+        f"{bp}.{kind}_edit": row(f"{item}/edit", **guess, owner=owner),
+        f"{bp}.{kind}_submit": row(f"{item}/submit", "POST", **guess, owner=owner),
+        f"{bp}.{kind}_withdraw": row(f"{item}/withdraw", "POST", **guess, owner=owner, data={"reason": "测试"}),
+        f"{bp}.{kind}_close": row(f"{item}/close", "POST", **guess, owner=owner),
+    }
+
+
+ENDPOINTS: dict[str, Row] = {
+    "health": row("/health", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK),
+    "auth.login": row("/login", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED),
+    "auth.logout": everyone("/logout", MOVED, "POST"),
+    "auth.set_language": row("/language/en", "POST", anonymous=MOVED, large_firm=MOVED, small_firm=MOVED,
+                             service_org=MOVED, staff=MOVED, data={"next": "/"}),  # fmt: skip
+    "home.index": everyone("/"),
+    **posting_rows("orders", "order", "/orders", "order", "large_firm", "own_large"),
+    "orders.candidates": row("/orders/{order}/candidates", large_firm=HIDDEN, staff=OK, owner="own_large"),
+    **posting_rows("supply", "listing", "/supply/listings", "listing", "small_firm", "own_small"),
+    **posting_rows("supply", "demand", "/supply/demands", "demand", "small_firm", "own_small"),
+    "supply.profile": row("/supply/profile", small_firm=OK, owner="own_small"),
+    "supply.recommended": row("/supply/recommended", small_firm=OK, owner="own_small"),
+    "supply.packages": row("/supply/packages", small_firm=OK, owner="own_small"),
+    **posting_rows("packages", "package", "/packages", "package", "service_org", "own_service"),
+    "packages.demands": row("/packages/demands", service_org=OK, owner="own_service"),
+    "packages.applicants": row("/packages/applicants", service_org=OK, owner="own_service"),
+    "deals.index": everyone("/deals/"),
+    "deals.show": row("/deals/{order_match}", large_firm=HIDDEN, small_firm=HIDDEN, service_org=HIDDEN,
+                      staff=OK, owner="own_small"),  # fmt: skip
+    "deals.mark_seen": row("/deals/{order_match}/seen", "POST", small_firm=HIDDEN, owner="own_small"),
+    "deals.interest": row("/deals/{order_match}/interest", "POST", small_firm=HIDDEN, owner="own_small"),
+    "deals.withdraw": row("/deals/{order_match}/withdraw", "POST", small_firm=HIDDEN, owner="own_small",
+                          data={"reason": "测试"}),  # fmt: skip
+    "deals.invite": row("/deals/{order_match}/invite", "POST", large_firm=HIDDEN, owner="own_large"),
+    "deals.negotiate": row("/deals/{order_match}/negotiate", "POST", large_firm=HIDDEN, owner="own_large"),
+    "deals.intention": row("/deals/{order_match}/intention", "POST", large_firm=HIDDEN, owner="own_large"),
+    "deals.decline": row("/deals/{order_match}/decline", "POST", large_firm=HIDDEN, service_org=HIDDEN,
+                         owner="own_large", data={"reason": "测试"}),  # fmt: skip
+    "deals.create_contract": row("/deals/{signed_match}/contract", "POST", large_firm=HIDDEN, owner="own_large",
+                                 data={"amount": "1万元"}),  # fmt: skip
+    "deals.apply": row("/deals/{service_match}/apply", "POST", small_firm=HIDDEN, owner="own_small"),
+    "deals.accept": row("/deals/{service_match}/accept", "POST", service_org=HIDDEN, owner="own_service"),
+    # A contract made on the platform has a deal page: its own URL sends there (302) those who may see it.
+    "deals.contract": row("/contracts/{contract}", large_firm=HIDDEN, small_firm=HIDDEN, service_org=HIDDEN,
+                          staff=MOVED, owner="own_small", owner_status=MOVED),  # fmt: skip
+    "deals.confirm_contract": row("/contracts/{contract}/confirm", "POST", large_firm=HIDDEN, small_firm=HIDDEN,
+                                  owner="own_small"),  # fmt: skip
+    "deals.advance_contract": row("/contracts/{contract}/advance", "POST", large_firm=HIDDEN, small_firm=HIDDEN,
+                                  owner="own_large", data={"status": "cancelled", "reason": "测试"}),  # fmt: skip
+}
+
+
+def staff_only(url, method="GET", status=None, data=None) -> Row:
+    """A page for programme staff only; firms get 403 whatever the ids."""
+    return row(url, method, staff=status or (OK if method == "GET" else MOVED), data=data)
+
+
+# Staff pages (webapp/staff.py, webapp/home.py): the staff engineer keeps these rows up to date.
+STAFF_ENDPOINTS: dict[str, Row] = {
+    "home.counters": staff_only("/staff/counters"),
+    "staff.index": staff_only("/staff/", status=MOVED),  # on to the dashboard
+    "staff.dashboard": staff_only("/staff/dashboard"),
+    "staff.screening_queue": staff_only("/staff/screening"),
+    # The order is already published: publishing it again is refused (409) with what is possible instead.
+    "staff.publish": staff_only("/staff/screening/order/{order}/publish", "POST", status=409),
+    "staff.reject": staff_only("/staff/screening/order/{order}/reject", "POST", data={"reason": "测试"}),
+    "staff.screen_many": staff_only("/staff/screening/order/bulk", "POST", data={"action": "publish"}),
+    "staff.list_view": staff_only("/staff/lists/orders"),
+    "staff.export_list": staff_only("/staff/lists/orders/export.csv"),
+    "staff.imports": staff_only("/staff/imports"),
+    "staff.import_template": staff_only("/staff/imports/templates/orders.xlsx"),
+    "staff.job": staff_only("/staff/jobs/no-such-job", status=HIDDEN),
+    "staff.job_status": staff_only("/staff/jobs/no-such-job/status", status=HIDDEN),
+    "staff.job_rejected_rows": staff_only("/staff/jobs/no-such-job/rejected.csv", status=HIDDEN),
+    "staff.rematch": staff_only("/staff/rematch", "POST"),
+    "staff.duplicates": staff_only("/staff/duplicates"),
+    "staff.merge_pair": staff_only("/staff/duplicates/999999/merge", "POST", status=HIDDEN),
+    "staff.keep_pair_apart": staff_only("/staff/duplicates/999999/keep-apart", "POST", status=HIDDEN),
+}
+
+ALL_ROWS = {**ENDPOINTS, **STAFF_ENDPOINTS}
+IGNORED = {"static"}  # files, the same for everyone
+
+
+def test_every_endpoint_has_a_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - IGNORED
+    missing = sorted(endpoints - set(ALL_ROWS))
+    stale = sorted(set(ALL_ROWS) - endpoints)
+    assert not missing, f"endpoints without a row in the access matrix: {missing}"
+    assert not stale, f"rows for endpoints that no longer exist: {stale}"
+
+
+def test_each_row_matches_its_endpoints_method(app):
+    methods = {}
+    for rule in app.url_map.iter_rules():
+        methods.setdefault(rule.endpoint, set()).update(rule.methods)
+    wrong = [name for name, r in ALL_ROWS.items() if name in methods and r.method not in methods[name]]
+    assert not wrong
+
+
+# --- the world --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(factory, session):
+    """Owners with one of everything, strangers of each firm kind, staff and an admin."""
+    own_large = factory.user("large_firm", username="own_large")
+    own_small = factory.user("small_firm", username="own_small")
+    own_service = factory.user("service_org", username="own_service")
+    for role in ("large_firm", "small_firm", "service_org", "staff", "admin"):
+        factory.user(role, username=role)
+    rival = factory.user("small_firm", username="rival_small")
+
+    def title(what):
+        return f"{MARKER}{what}"
+
+    order = factory.order(buyer=own_large.company, status="published", title=title("订单"))
+    listing = factory.listing(supplier=own_small.company, status="published", title=title("供给"))
+    second = factory.listing(supplier=own_small.company, status="published", title=title("供给二"))
+    demand = factory.demand(company=own_small.company, status="published", title=title("需求"))
+    package = factory.package(provider=own_service.company, status="published", title=title("服务包"), quota=3)
+    rival_listing = factory.listing(supplier=rival.company, status="published", title="竞争对手的供给")
+    order_match = Match(kind="order", order=order, listing=listing, score=0.9)
+    signed_match = Match(kind="order", order=order, listing=second, score=0.8, status="intention_signed")
+    rival_match = Match(kind="order", order=order, listing=rival_listing, score=0.7)
+    service_match = Match(kind="service", demand=demand, package=package, score=0.6, status="applied")
+    session.add_all([order_match, signed_match, rival_match, service_match])
+    session.flush()
+    contract_match = Match(kind="order", order=factory.order(buyer=own_large.company, title=title("合同订单")),
+                           listing=listing, score=0.5, status="intention_signed")  # fmt: skip
+    session.add(contract_match)
+    session.flush()
+    contract = Contract(match_id=contract_match.id, buyer_id=own_large.company_id,
+                        supplier_id=own_small.company_id, title=title("合同"), amount_yuan=Decimal("10000"))  # fmt: skip
+    session.add(contract)
+    session.commit()
+    return {
+        "order": order.id, "listing": listing.id, "demand": demand.id, "package": package.id,
+        "order_match": order_match.id, "signed_match": signed_match.id, "service_match": service_match.id,
+        "contract": contract.id, "rival_match": rival_match.id,
+    }  # fmt: skip
+
+
+def _client(app, username: str | None) -> WebClient:
+    app.test_client_class = WebClient
+    client = app.test_client()
+    if username:
+        assert client.login(username).status_code == 200
+    return client
+
+
+def _request(client: WebClient, r: Row, ids: dict):
+    url = r.url.format(**ids)
+    if r.method == "GET":
+        return client.get(url)
+    return client.submit(url, r.data)
+
+
+def _snapshot(session) -> list:
+    """Everything a stranger's request must leave as it was."""
+    session.expire_all()
+    matches = [(m.id, m.status, m.status_reason) for m in session.scalars(select(Match).order_by(Match.id))]
+    contracts = [(c.id, c.status, c.buyer_confirmed_at, c.supplier_confirmed_at) for c in session.scalars(select(Contract))]
+    packages = [(p.id, p.status, p.quota_used) for p in session.scalars(select(ServicePackage))]
+    return [matches, contracts, packages]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, world, session, role):
+    """Every endpoint for one role: the status in its row, none of the owner's data, nothing changed."""
+    before = _snapshot(session)
+    client = _client(app, None if role == "anonymous" else role)
+    wrong, leaks = {}, []
+    for endpoint, r in ALL_ROWS.items():
+        # Logging out would end this client's session for the rows after it.
+        response = _request(_client(app, None if role == "anonymous" else role) if endpoint == "auth.logout" else client, r, world)
+        if response.status_code != r.expect[role]:
+            wrong[endpoint] = f"got {response.status_code}, expected {r.expect[role]}"
+        if role not in ("staff", "admin") and MARKER in response.get_data(as_text=True):
+            leaks.append(endpoint)
+    assert not wrong, f"{role}: {wrong}"
+    assert not leaks, f"the owner's data was shown to {role} by {leaks}"
+    if role not in ("staff", "admin"):
+        assert _snapshot(session) == before, f"a request from {role} changed data"
+
+
+@pytest.mark.parametrize("owner", sorted(OWNERS))
+def test_owners_see_their_own_pages(app, world, owner):
+    client = _client(app, owner)
+    pages = {name: r for name, r in ALL_ROWS.items() if r.owner == owner and r.method == "GET"}
+    got = {name: _request(client, r, world).status_code for name, r in pages.items()}
+    assert got == {name: r.owner_status for name, r in pages.items()}
+
+
+@pytest.mark.parametrize("endpoint", sorted(name for name, r in ALL_ROWS.items() if r.owner and r.method == "POST"))
+def test_owners_may_act_on_their_own_objects(app, world, endpoint):
+    r = ALL_ROWS[endpoint]
+    assert _request(_client(app, r.owner), r, world).status_code == r.owner_status
+
+
+def test_login_redirects_anonymous_visitors_to_the_login_page(app, world):
+    response = _client(app, None).get(f"/orders/{world['order']}")
+    assert response.status_code == 302 and response.location.startswith("/login")
+
+
+def test_a_supplier_never_sees_another_suppliers_match(app, world):
+    owner = _client(app, "own_small")
+    assert owner.get(f"/deals/{world['rival_match']}").status_code == 404
+    page = owner.get("/supply/recommended").get_data(as_text=True)
+    assert f"{MARKER}订单" in page and "竞争对手的供给" not in page
+    assert "竞争对手的供给" in _client(app, "own_large").get(f"/orders/{world['order']}/candidates").get_data(as_text=True)
