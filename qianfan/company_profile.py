@@ -46,7 +46,9 @@ def profile_values(company: Company) -> dict:
 
 def _label(qualification: CompanyQualification) -> str:
     grades = {0: "特级", 1: "一级", 2: "二级", 3: "三级", 4: "四级"}
-    return qualification.name + (grades.get(qualification.grade, "") if qualification.grade is not None else "")
+    return qualification.name + (
+        grades.get(qualification.grade, "") if qualification.grade is not None else ""
+    )
 
 
 def update_profile(session: Session, user: User, values: dict) -> Company:
@@ -55,8 +57,16 @@ def update_profile(session: Session, user: User, values: dict) -> Company:
     errors: list[ValidationError] = []
     parsed: dict = {}
     for name, read in (
-        ("region", lambda: {"region_code": regions().resolve(_text(values, "region"), field="region")}),
-        ("industry", lambda: {"industry_code": industries().resolve(_text(values, "industry"), field="industry")}),
+        (
+            "region",
+            lambda: {"region_code": regions().resolve(_text(values, "region"), field="region")},
+        ),
+        (
+            "industry",
+            lambda: {
+                "industry_code": industries().resolve(_text(values, "industry"), field="industry")
+            },
+        ),
         ("size_class", lambda: {"size_class": _size(values)}),
         ("founded_on", lambda: {"founded_on": _founded(values)}),
         ("description", lambda: {"description": _description(values)}),
@@ -100,7 +110,9 @@ def _text(values: dict, name: str) -> str:
 def _size(values: dict) -> str | None:
     size = _text(values, "size_class") or None
     if size is not None and size not in SIZE_CLASSES:
-        raise ValidationError("Choose one of: %(allowed)s.", field="size_class", allowed=", ".join(SIZE_CLASSES))
+        raise ValidationError(
+            "Choose one of: %(allowed)s.", field="size_class", allowed=", ".join(SIZE_CLASSES)
+        )
     return size
 
 
@@ -116,7 +128,9 @@ def _founded(values: dict) -> date | None:
 def _description(values: dict) -> str:
     written = str(values.get("description") or "").strip()
     if len(written) > DESCRIPTION_MAX:
-        raise ValidationError("Keep the description under %(n)s characters.", field="description", n=DESCRIPTION_MAX)
+        raise ValidationError(
+            "Keep the description under %(n)s characters.", field="description", n=DESCRIPTION_MAX
+        )
     return written
 
 
@@ -129,7 +143,9 @@ def _qualifications(values: dict) -> dict[str, int | None]:
             continue
         parsed = parse_one(written)
         if parsed is None:
-            raise ValidationError("'%(text)s' names no qualification.", field="qualifications", text=written)
+            raise ValidationError(
+                "'%(text)s' names no qualification.", field="qualifications", text=written
+            )
         name = written if parsed.grade is None else parsed.name
         wanted[name[:120]] = parsed.grade
     if len(wanted) > MAX_QUALIFICATIONS:

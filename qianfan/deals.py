@@ -90,16 +90,22 @@ def contract_of(session: Session, match: Match) -> Contract | None:
 _MATCH_SORTS = {"score": Match.score, "updated_at": Match.updated_at, "status": Match.status}
 
 
-def order_candidates(session: Session, user: User, order_id: int, request: PageRequest) -> tuple[Order, Page]:
+def order_candidates(
+    session: Session, user: User, order_id: int, request: PageRequest
+) -> tuple[Order, Page]:
     """The ranked listings recommended for one of the buyer's orders (staff: any order), best first."""
     order = session.get(Order, order_id)
     if order is None or not (user.is_staff or order.buyer_id == user.company_id):
         raise NotFound("No order %(id)s among yours.", id=order_id)
-    stmt = select(Match).where(Match.kind == "order", Match.order_id == order_id, Match.near_miss.is_(False))
+    stmt = select(Match).where(
+        Match.kind == "order", Match.order_id == order_id, Match.near_miss.is_(False)
+    )
     return order, paginate(session, stmt, request, _MATCH_SORTS, Match.id)
 
 
-def recommended_orders(session: Session, user: User, request: PageRequest, *, near_misses: bool = False) -> Page:
+def recommended_orders(
+    session: Session, user: User, request: PageRequest, *, near_misses: bool = False
+) -> Page:
     """Published orders recommended for the small firm's listings; `near_misses` gives those that failed
     one rule (e.g. a qualification the firm lacks) instead."""
     _require_role(user, "small_firm")
@@ -135,7 +141,9 @@ def recommended_packages(session: Session, user: User, request: PageRequest) -> 
     return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
 
 
-def package_demands(session: Session, user: User, request: PageRequest, *, applicants: bool) -> Page:
+def package_demands(
+    session: Session, user: User, request: PageRequest, *, applicants: bool
+) -> Page:
     """For a provider: small firms' demands matched to its packages (`applicants`: those that applied)."""
     _require_role(user, "service_org")
     statuses = ("applied",) if applicants else SUGGESTED
@@ -151,7 +159,9 @@ def package_demands(session: Session, user: User, request: PageRequest, *, appli
     return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
 
 
-def my_deals(session: Session, user: User, request: PageRequest, *, status: str | None = None) -> Page:
+def my_deals(
+    session: Session, user: User, request: PageRequest, *, status: str | None = None
+) -> Page:
     """Every deal the firm is a side of that someone has acted on (staff: all of them)."""
     listing, order = aliased(Listing), aliased(Order)
     demand, package = aliased(ServiceDemand), aliased(ServicePackage)
@@ -188,10 +198,17 @@ def history(session: Session, match: Match) -> list[HistoryEntry]:
     return audit_trail(session, [match] if contract is None else [match, contract])
 
 
-def deal_page(session: Session, user: User, match_id: int) -> tuple[Match, Contract | None, list[HistoryEntry], set[str]]:
+def deal_page(
+    session: Session, user: User, match_id: int
+) -> tuple[Match, Contract | None, list[HistoryEntry], set[str]]:
     """Everything the deal page shows `user`: the deal, its contract, its history and the moves open to them."""
     match = get_match(session, user, match_id)
-    return match, contract_of(session, match), history(session, match), available_actions(session, user, match)
+    return (
+        match,
+        contract_of(session, match),
+        history(session, match),
+        available_actions(session, user, match),
+    )
 
 
 def available_actions(session: Session, user: User, match: Match) -> set[str]:
@@ -202,7 +219,9 @@ def available_actions(session: Session, user: User, match: Match) -> set[str]:
     possible = allowed_next(match)
     actions: set[str] = set()
     if side == SUPPLIER:
-        actions |= {"mark_seen"} & ({"mark_seen"} if "seen" in possible and match.status == "recommended" else set())
+        actions |= {"mark_seen"} & (
+            {"mark_seen"} if "seen" in possible and match.status == "recommended" else set()
+        )
         if "interested" in possible and not match.near_miss:
             actions.add("express_interest")
         if "withdrawn" in possible:
@@ -280,7 +299,9 @@ def apply_to_package(session: Session, user: User, match_id: int) -> Match:
     package = match.package
     _require_open(package)
     if package.valid_until is not None and package.valid_until < datetime.now(CHINA_TZ).date():
-        raise DomainError("This service package expired on %(date)s.", date=package.valid_until.isoformat())
+        raise DomainError(
+            "This service package expired on %(date)s.", date=package.valid_until.isoformat()
+        )
     if package.quota_left <= 0:
         raise DomainError("This service package has no places left.")
     transition(match, "applied", actor=user)
@@ -333,12 +354,17 @@ def accept_application(session: Session, user: User, match_id: int) -> Match:
     # One conditional UPDATE, so that two providers' clerks accepting at once cannot overfill the quota.
     taken = session.execute(
         update(ServicePackage)
-        .where(ServicePackage.id == match.package_id, ServicePackage.quota_used < ServicePackage.quota)
+        .where(
+            ServicePackage.id == match.package_id, ServicePackage.quota_used < ServicePackage.quota
+        )
         .values(quota_used=ServicePackage.quota_used + 1)
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
-        raise DomainError("No places are left in this service package (quota %(quota)s).", quota=match.package.quota)
+        raise DomainError(
+            "No places are left in this service package (quota %(quota)s).",
+            quota=match.package.quota,
+        )
     session.refresh(match.package, ["quota_used"])
     transition(match, "accepted", actor=user)
     session.flush()
@@ -353,11 +379,15 @@ def _require_open(posting) -> None:
 # --- the contract -------------------------------------------------------------------------------
 
 
-def create_contract(session: Session, user: User, match_id: int, amount: str, title: str | None = None) -> Contract:
+def create_contract(
+    session: Session, user: User, match_id: int, amount: str, title: str | None = None
+) -> Contract:
     """The buyer drafts the contract of an intention-signed deal; it waits for both sides to confirm."""
     match = _acting(session, user, match_id, BUYER)
     if match.status != "intention_signed":
-        raise DomainError("A contract follows a signed intention; this deal is %(status)s.", status=match.status)
+        raise DomainError(
+            "A contract follows a signed intention; this deal is %(status)s.", status=match.status
+        )
     if contract_of(session, match) is not None:
         raise DomainError("This deal already has a contract.")
     result = parse_amount(amount, field="amount")
@@ -381,7 +411,9 @@ def create_contract(session: Session, user: User, match_id: int, amount: str, ti
 
 def get_contract(session: Session, user: User, contract_id: int) -> Contract:
     contract = session.get(Contract, contract_id)
-    if contract is None or not (user.is_staff or user.company_id in (contract.buyer_id, contract.supplier_id)):
+    if contract is None or not (
+        user.is_staff or user.company_id in (contract.buyer_id, contract.supplier_id)
+    ):
         raise NotFound("No contract %(id)s among yours.", id=contract_id)
     return contract
 
@@ -397,7 +429,9 @@ def confirm_contract(session: Session, user: User, contract_id: int) -> Contract
     contract = get_contract(session, user, contract_id)
     side = _contract_side(user, contract)
     if contract.status != "pending":
-        raise DomainError("This contract is %(status)s; there is nothing to confirm.", status=contract.status)
+        raise DomainError(
+            "This contract is %(status)s; there is nothing to confirm.", status=contract.status
+        )
     attr = "buyer_confirmed_at" if side == BUYER else "supplier_confirmed_at"
     if getattr(contract, attr) is not None:
         raise DomainError("You have already confirmed this contract; it waits for the other side.")
@@ -418,7 +452,9 @@ def confirm_contract(session: Session, user: User, contract_id: int) -> Contract
 CONTRACT_MOVES = ("performing", "completed", "terminated", "cancelled")
 
 
-def advance_contract(session: Session, user: User, contract_id: int, to_status: str, reason: str | None = None):
+def advance_contract(
+    session: Session, user: User, contract_id: int, to_status: str, reason: str | None = None
+):
     """Either side moves a contract on: performing, then completed or terminated early; or cancelled."""
     contract = get_contract(session, user, contract_id)
     _contract_side(user, contract)

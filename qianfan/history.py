@@ -29,7 +29,9 @@ def audit_trail(session: Session, objects: Iterable[object]) -> list[HistoryEntr
     """Every audit event about `objects` (model instances), oldest first, with the actor's name."""
     about = false()
     for obj in objects:
-        about = or_(about, and_(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id))
+        about = or_(
+            about, and_(AuditEvent.object_type == obj.__tablename__, AuditEvent.object_id == obj.id)
+        )
     rows = session.execute(
         select(AuditEvent, User).outerjoin(User, User.id == AuditEvent.actor_id).where(about)
         .order_by(AuditEvent.at, AuditEvent.id)

@@ -59,7 +59,11 @@ class Page:
 
 
 def paginate(
-    session: Session, stmt: Select, request: PageRequest, sort_columns: Mapping[str, object], tiebreak
+    session: Session,
+    stmt: Select,
+    request: PageRequest,
+    sort_columns: Mapping[str, object],
+    tiebreak,
 ) -> Page:
     """One page of `stmt` sorted by the whitelisted column `request.sort_key`, then by `tiebreak` (an id
     column) so that rows with equal keys keep their place from page to page.
@@ -68,12 +72,16 @@ def paginate(
     """
     key = request.sort_key if request.sort_key in sort_columns else next(iter(sort_columns))
     column = sort_columns[key]
-    total = int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    total = int(
+        session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
     per_page = min(max(request.per_page, 1), MAX_PER_PAGE)
     pages = max(1, ceil(total / per_page))
     number = min(max(request.page, 1), pages)
     direction = column.desc() if request.descending else column.asc()
     tie = tiebreak.desc() if request.descending else tiebreak.asc()
-    rows = session.scalars(stmt.order_by(direction, tie).limit(per_page).offset((number - 1) * per_page)).unique()
+    rows = session.scalars(
+        stmt.order_by(direction, tie).limit(per_page).offset((number - 1) * per_page)
+    ).unique()
     effective = PageRequest(number, per_page, ("-" if request.descending else "") + key)
     return Page(list(rows), total, effective, tuple(sort_columns))

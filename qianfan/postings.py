@@ -64,7 +64,9 @@ class InvalidFields(ValidationError):
     def __init__(self, errors: list[ValidationError]) -> None:
         self.errors = errors
         fields = ", ".join(e.field or "?" for e in errors)
-        super().__init__("Please correct these fields: %(fields)s.", field=errors[0].field, fields=fields)
+        super().__init__(
+            "Please correct these fields: %(fields)s.", field=errors[0].field, fields=fields
+        )
 
 
 def posting_kind(name: str) -> PostingKind:
@@ -85,7 +87,9 @@ def get_posting(session: Session, user: User, kind: str, posting_id: int):
     return posting
 
 
-def posting_page(session: Session, user: User, kind: str, posting_id: int) -> tuple[object, list[HistoryEntry]]:
+def posting_page(
+    session: Session, user: User, kind: str, posting_id: int
+) -> tuple[object, list[HistoryEntry]]:
     """The posting and its history (created, edited, submitted, screened ...), for its owner or staff."""
     posting = get_posting(session, user, kind, posting_id)
     return posting, audit_trail(session, [posting])
@@ -137,7 +141,9 @@ def _audit(session: Session, user: User, action: str, posting, **detail) -> None
     )
 
 
-def save_posting(session: Session, user: User, kind: str, values: dict, posting_id: int | None = None):
+def save_posting(
+    session: Session, user: User, kind: str, values: dict, posting_id: int | None = None
+):
     """Create (no `posting_id`) or edit one of the firm's postings from form `values` (text as typed).
 
     Every field is checked; all problems are raised together as `InvalidFields`, each naming its field.
@@ -151,7 +157,9 @@ def save_posting(session: Session, user: User, kind: str, values: dict, posting_
         posting = _own_for_change(session, user, kind, posting_id)
         if posting.status not in EDITABLE:
             raise DomainError(
-                "This %(kind)s is %(status)s and can no longer be edited.", kind=kind, status=posting.status
+                "This %(kind)s is %(status)s and can no longer be edited.",
+                kind=kind,
+                status=posting.status,
             )
     parsed = _parse(kind, values, posting)
     if posting is None:
@@ -193,7 +201,9 @@ def withdraw_posting(session: Session, user: User, kind: str, posting_id: int, r
     return posting
 
 
-def close_posting(session: Session, user: User, kind: str, posting_id: int, reason: str | None = None):
+def close_posting(
+    session: Session, user: User, kind: str, posting_id: int, reason: str | None = None
+):
     """Close a published posting (e.g. an order that found its supplier); deals already under way go on."""
     posting = _own_for_change(session, user, kind, posting_id)
     transition(posting, "closed", actor=user, reason=reason)
@@ -206,7 +216,9 @@ def rematch_posting(session: Session, kind: str, posting) -> None:
     """Recompute the matches of one changed posting, as the match service does for a new one."""
     try:
         from qianfan import matching
-    except ImportError:  # the match service is being written alongside; until it lands nothing rematches
+    except (
+        ImportError
+    ):  # the match service is being written alongside; until it lands nothing rematches
         return
     matching.rematch_posting(session, kind, posting)
 
@@ -220,7 +232,9 @@ def _text(values: dict, name: str) -> str:
 
 def _list(values: dict, name: str) -> list[str]:
     # Split before normalising: normalisation folds line breaks, which separate items here.
-    pieces = (normalize_text(piece).strip() for piece in _LIST_SPLIT.split(str(values.get(name) or "")))
+    pieces = (
+        normalize_text(piece).strip() for piece in _LIST_SPLIT.split(str(values.get(name) or ""))
+    )
     return [piece for piece in pieces if piece]
 
 
@@ -231,9 +245,7 @@ def _unique(items: list[str]) -> list[str]:
 def _choice(values: dict, name: str, allowed: tuple[str, ...], default: str | None = None) -> str:
     chosen = _text(values, name) or default
     if chosen not in allowed:
-        raise ValidationError(
-            "Choose one of: %(allowed)s.", field=name, allowed=", ".join(allowed)
-        )
+        raise ValidationError("Choose one of: %(allowed)s.", field=name, allowed=", ".join(allowed))
     return chosen
 
 
@@ -249,7 +261,9 @@ def _count(values: dict, name: str, *, minimum: int, required: bool) -> int | No
             raise ValidationError("This field is required.", field=name)
         return None
     if not written.isdigit() or int(written) < minimum:
-        raise ValidationError("Write a whole number of at least %(minimum)s.", field=name, minimum=minimum)
+        raise ValidationError(
+            "Write a whole number of at least %(minimum)s.", field=name, minimum=minimum
+        )
     return int(written)
 
 
@@ -298,14 +312,18 @@ def _parse(kind: str, values: dict, posting) -> dict:
         if not written:
             raise ValidationError("A title is required.", field="title")
         if len(written) > TITLE_MAX:
-            raise ValidationError("Keep the title under %(n)s characters.", field="title", n=TITLE_MAX)
+            raise ValidationError(
+                "Keep the title under %(n)s characters.", field="title", n=TITLE_MAX
+            )
         return {"title": written}
 
     def description():
         written = str(values.get("description") or "").strip()
         if len(written) > DESCRIPTION_MAX:
             raise ValidationError(
-                "Keep the description under %(n)s characters.", field="description", n=DESCRIPTION_MAX
+                "Keep the description under %(n)s characters.",
+                field="description",
+                n=DESCRIPTION_MAX,
             )
         return {"description": written}
 
@@ -313,19 +331,39 @@ def _parse(kind: str, values: dict, posting) -> dict:
     field("description", description)
     if kind == "order":
         field("kind", lambda: {"kind": _choice(values, "kind", ORDER_KINDS, "procurement")})
-        field("industry", lambda: {"industry_code": _industry(_text(values, "industry"), field="industry")})
-        field("category", lambda: {"category_code": _category(_text(values, "category"), field="category")})
-        field("budget", lambda: dict(zip(("budget_yuan", "budget_text"), _amount(values, "budget"), strict=True)))
+        field(
+            "industry",
+            lambda: {"industry_code": _industry(_text(values, "industry"), field="industry")},
+        )
+        field(
+            "category",
+            lambda: {"category_code": _category(_text(values, "category"), field="category")},
+        )
+        field(
+            "budget",
+            lambda: dict(
+                zip(("budget_yuan", "budget_text"), _amount(values, "budget"), strict=True)
+            ),
+        )
         field("region", lambda: {"region_code": _region(_text(values, "region"), field="region")})
         field(
             "required_qualifications",
             lambda: {"required_qualifications": _unique(_list(values, "required_qualifications"))},
         )
-        field("deadline", lambda: {"deadline": _deadline(values, "deadline", getattr(posting, "deadline", None))})
-        field("delivery_period", lambda: {"delivery_period": _text(values, "delivery_period")[:120] or None})
+        field(
+            "deadline",
+            lambda: {"deadline": _deadline(values, "deadline", getattr(posting, "deadline", None))},
+        )
+        field(
+            "delivery_period",
+            lambda: {"delivery_period": _text(values, "delivery_period")[:120] or None},
+        )
     elif kind == "listing":
         field("kind", lambda: {"kind": _choice(values, "kind", LISTING_KINDS, "product")})
-        field("industry", lambda: {"industry_code": _industry(_text(values, "industry"), field="industry")})
+        field(
+            "industry",
+            lambda: {"industry_code": _industry(_text(values, "industry"), field="industry")},
+        )
         field("max_contract", lambda: {"max_contract_yuan": _amount(values, "max_contract")[0]})
         field("regions", lambda: {"region_codes": _codes(values, "regions", _region)})
         field("tags", lambda: {"tags": _unique(_list(values, "tags"))[:30]})
@@ -336,9 +374,16 @@ def _parse(kind: str, values: dict, posting) -> dict:
         field("valid_until", lambda: {"valid_until": _valid_until(values, "valid_until")})
         field(
             "max_company_age_years",
-            lambda: {"max_company_age_years": _count(values, "max_company_age_years", minimum=1, required=False)},
+            lambda: {
+                "max_company_age_years": _count(
+                    values, "max_company_age_years", minimum=1, required=False
+                )
+            },
         )
-        field("eligible_regions", lambda: {"eligible_region_codes": _codes(values, "eligible_regions", _region)})
+        field(
+            "eligible_regions",
+            lambda: {"eligible_region_codes": _codes(values, "eligible_regions", _region)},
+        )
         field(
             "eligible_industries",
             lambda: {"eligible_industry_codes": _codes(values, "eligible_industries", _industry)},
@@ -357,7 +402,9 @@ def _quota(values: dict, package) -> dict:
     used = package.quota_used if package is not None else 0
     if quota < used:
         raise ValidationError(
-            "%(used)s places are already taken; the quota cannot be lower.", field="quota", used=used
+            "%(used)s places are already taken; the quota cannot be lower.",
+            field="quota",
+            used=used,
         )
     return {"quota": quota}
 
@@ -368,7 +415,9 @@ def _sizes(values: dict) -> list[str]:
     unknown = [size for size in chosen if size not in SIZE_CLASSES]
     if unknown:
         raise ValidationError(
-            "Choose sizes among: %(allowed)s.", field="eligible_sizes", allowed=", ".join(SIZE_CLASSES)
+            "Choose sizes among: %(allowed)s.",
+            field="eligible_sizes",
+            allowed=", ".join(SIZE_CLASSES),
         )
     return _unique(chosen)
 

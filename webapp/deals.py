@@ -40,7 +40,12 @@ def show(match_id: int):
     match, contract, history, actions = deals.deal_page(get_session(), current_user, match_id)
     side = deals.side_of(current_user, match)
     return render_template(
-        "deals/show.html", match=match, contract=contract, history=history, actions=actions, side=side
+        "deals/show.html",
+        match=match,
+        contract=contract,
+        history=history,
+        actions=actions,
+        side=side,
     )
 
 
@@ -109,7 +114,9 @@ def _register_move(endpoint: str, part: str, roles: tuple[str, ...], call, messa
     @roles_required(*roles)
     def view(match_id: int):
         return _run(
-            lambda session: call(session, match_id), lambda _result: message(), url_for("deals.show", match_id=match_id)
+            lambda session: call(session, match_id),
+            lambda _result: message(),
+            url_for("deals.show", match_id=match_id),
         )
 
     bp.add_url_rule(f"/deals/<int:match_id>/{part}", endpoint, view, methods=["POST"])
@@ -124,8 +131,11 @@ for _endpoint, _part, _roles, _call, _message in _MOVES:
 def confirm_contract(contract_id: int):
     return _run(
         lambda session: deals.confirm_contract(session, current_user, contract_id),
-        lambda signed: _("Contract signed by both sides.") if signed.status == "signed"
-        else _("You confirmed the contract. It is signed once the other side confirms too."),
+        lambda signed: (
+            _("Contract signed by both sides.")
+            if signed.status == "signed"
+            else _("You confirmed the contract. It is signed once the other side confirms too.")
+        ),
         url_for("deals.contract", contract_id=contract_id),
     )
 

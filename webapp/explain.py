@@ -48,7 +48,11 @@ def explain(match: Match) -> Explanation:
     """The match's reasons in the current language."""
     language = "en" if current_locale() == "en" else "zh"
     reasons = match.reasons or {}
-    parts = [(str(k), float(v)) for k, v in (match.score_parts or {}).items() if isinstance(v, int | float)]
+    parts = [
+        (str(k), float(v))
+        for k, v in (match.score_parts or {}).items()
+        if isinstance(v, int | float)
+    ]
     return Explanation(
         terms=_terms(reasons.get("terms")),
         passed=_labels(reasons.get("passed"), language),

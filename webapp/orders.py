@@ -19,6 +19,7 @@ posting_views.register(bp, "order", "large_firm", "")
 @bp.get("/<int:order_id>/candidates")
 @roles_required("large_firm", "staff", "admin")
 def candidates(order_id: int):
-    order, page = deals.order_candidates(get_session(), current_user, order_id, page_request("-score"))
+    order, page = deals.order_candidates(
+        get_session(), current_user, order_id, page_request("-score")
+    )
     return render_template("orders/candidates.html", order=order, page=page)
-

@@ -19,12 +19,16 @@ posting_views.register(bp, "package", "service_org", "")
 @bp.get("/demands")
 @roles_required("service_org")
 def demands():
-    page = deals.package_demands(get_session(), current_user, page_request("-score"), applicants=False)
+    page = deals.package_demands(
+        get_session(), current_user, page_request("-score"), applicants=False
+    )
     return render_template("packages/matches.html", page=page, applicants=False)
 
 
 @bp.get("/applicants")
 @roles_required("service_org")
 def applicants():
-    page = deals.package_demands(get_session(), current_user, page_request("-updated_at"), applicants=True)
+    page = deals.package_demands(
+        get_session(), current_user, page_request("-updated_at"), applicants=True
+    )
     return render_template("packages/matches.html", page=page, applicants=True)

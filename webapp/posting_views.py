@@ -49,7 +49,9 @@ class OrderForm(PostingForm):
     category = StringField(_l("Procurement category (code or name)"))
     budget = StringField(_l("Budget (e.g. 746.0365万元; leave empty if not stated)"))
     region = StringField(_l("Region required (e.g. 北京市海淀区; empty: anywhere)"))
-    required_qualifications = TextAreaField(_l("Qualifications required (one per line)"), render_kw={"rows": 3})
+    required_qualifications = TextAreaField(
+        _l("Qualifications required (one per line)"), render_kw={"rows": 3}
+    )
     deadline = StringField(_l("Response deadline"), render_kw={"type": "date"})
     delivery_period = StringField(_l("Delivery period"))
 
@@ -63,13 +65,19 @@ class ListingForm(PostingForm):
 
 
 class PackageForm(PostingForm):
-    category = SelectField(_l("Service category"), choices=_choices(SERVICE_CATEGORIES), validate_choice=False)
+    category = SelectField(
+        _l("Service category"), choices=_choices(SERVICE_CATEGORIES), validate_choice=False
+    )
     value = StringField(_l("Value (e.g. 20万元)"))
     quota = StringField(_l("Quota (how many firms it can serve)"), default="10")
     valid_until = StringField(_l("Valid until"), render_kw={"type": "date"})
-    max_company_age_years = StringField(_l("Only firms at most this many years old (empty: any age)"))
+    max_company_age_years = StringField(
+        _l("Only firms at most this many years old (empty: any age)")
+    )
     eligible_regions = StringField(_l("Only firms in these regions (separate with 、; empty: any)"))
-    eligible_industries = StringField(_l("Only firms in these industries (separate with 、; empty: any)"))
+    eligible_industries = StringField(
+        _l("Only firms in these industries (separate with 、; empty: any)")
+    )
     eligible_sizes = SelectMultipleField(
         _l("Only firms of these sizes (none ticked: any size)"),
         choices=SIZE_CHOICES,
@@ -80,7 +88,9 @@ class PackageForm(PostingForm):
 
 
 class DemandForm(PostingForm):
-    category = SelectField(_l("Service needed"), choices=_choices(SERVICE_CATEGORIES), validate_choice=False)
+    category = SelectField(
+        _l("Service needed"), choices=_choices(SERVICE_CATEGORIES), validate_choice=False
+    )
     budget = StringField(_l("Budget (e.g. 5万元; leave empty if not stated)"))
 
 
@@ -116,8 +126,12 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
     @roles_required(role)
     def list_view():
         status = request.args.get("status") or None
-        page = postings.list_postings(get_session(), current_user, kind, page_request(), status=status)
-        return render_template("postings/list.html", kind=kind, page=page, text=text, ep=ep, status=status)
+        page = postings.list_postings(
+            get_session(), current_user, kind, page_request(), status=status
+        )
+        return render_template(
+            "postings/list.html", kind=kind, page=page, text=text, ep=ep, status=status
+        )
 
     def _save(posting_id: int | None):
         session = get_session()
@@ -125,7 +139,9 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
             form = form_class()
         else:
             posting = postings.get_posting(session, current_user, kind, posting_id)
-            form = form_class(data=None if request.method == "POST" else postings.form_values(kind, posting))
+            form = form_class(
+                data=None if request.method == "POST" else postings.form_values(kind, posting)
+            )
         status = 200
         if form.validate_on_submit():
             try:
@@ -135,11 +151,18 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
                 status = 422
             else:
                 commit()
-                flash(_("Saved.") if posting_id else _("Saved as a draft. Submit it for screening when it is ready."), "success")
+                flash(
+                    _("Saved.")
+                    if posting_id
+                    else _("Saved as a draft. Submit it for screening when it is ready."),
+                    "success",
+                )
                 return back(saved.id)
         elif request.method == "POST":
             status = 422
-        return render_template("postings/form.html", form=form, kind=kind, text=text, ep=ep, posting_id=posting_id), status
+        return render_template(
+            "postings/form.html", form=form, kind=kind, text=text, ep=ep, posting_id=posting_id
+        ), status
 
     @roles_required(role)
     def new_view():
@@ -152,7 +175,9 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
     @roles_required(role, "staff", "admin")
     def show_view(posting_id: int):
         posting, trail = postings.posting_page(get_session(), current_user, kind, posting_id)
-        return render_template("postings/show.html", posting=posting, history=trail, kind=kind, text=text, ep=ep)
+        return render_template(
+            "postings/show.html", posting=posting, history=trail, kind=kind, text=text, ep=ep
+        )
 
     def _act(posting_id: int, do, done: str):
         try:
@@ -168,26 +193,41 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
 
     @roles_required(role)
     def submit_view(posting_id: int):
-        return _act(posting_id, lambda s: postings.submit_posting(s, current_user, kind, posting_id),
-                    _("Submitted. Staff will screen it and publish it or tell you what to change."))
+        return _act(
+            posting_id,
+            lambda s: postings.submit_posting(s, current_user, kind, posting_id),
+            _("Submitted. Staff will screen it and publish it or tell you what to change."),
+        )
 
     @roles_required(role)
     def withdraw_view(posting_id: int):
         reason = request.form.get("reason", "")
-        return _act(posting_id, lambda s: postings.withdraw_posting(s, current_user, kind, posting_id, reason),
-                    _("Withdrawn."))
+        return _act(
+            posting_id,
+            lambda s: postings.withdraw_posting(s, current_user, kind, posting_id, reason),
+            _("Withdrawn."),
+        )
 
     @roles_required(role)
     def close_view(posting_id: int):
         reason = request.form.get("reason", "")
-        return _act(posting_id, lambda s: postings.close_posting(s, current_user, kind, posting_id, reason),
-                    _("Closed. Deals already under way go on."))
+        return _act(
+            posting_id,
+            lambda s: postings.close_posting(s, current_user, kind, posting_id, reason),
+            _("Closed. Deals already under way go on."),
+        )
 
     rule = prefix or ""
     bp.add_url_rule(f"{rule}/", f"{kind}_list", list_view)
     bp.add_url_rule(f"{rule}/new", f"{kind}_new", new_view, methods=["GET", "POST"])
     bp.add_url_rule(f"{rule}/<int:posting_id>", f"{kind}_show", show_view)
-    bp.add_url_rule(f"{rule}/<int:posting_id>/edit", f"{kind}_edit", edit_view, methods=["GET", "POST"])
-    bp.add_url_rule(f"{rule}/<int:posting_id>/submit", f"{kind}_submit", submit_view, methods=["POST"])
-    bp.add_url_rule(f"{rule}/<int:posting_id>/withdraw", f"{kind}_withdraw", withdraw_view, methods=["POST"])
+    bp.add_url_rule(
+        f"{rule}/<int:posting_id>/edit", f"{kind}_edit", edit_view, methods=["GET", "POST"]
+    )
+    bp.add_url_rule(
+        f"{rule}/<int:posting_id>/submit", f"{kind}_submit", submit_view, methods=["POST"]
+    )
+    bp.add_url_rule(
+        f"{rule}/<int:posting_id>/withdraw", f"{kind}_withdraw", withdraw_view, methods=["POST"]
+    )
     bp.add_url_rule(f"{rule}/<int:posting_id>/close", f"{kind}_close", close_view, methods=["POST"])

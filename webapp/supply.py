@@ -36,7 +36,10 @@ class ProfileForm(FlaskForm):
     founded_on = StringField(_l("Founded on"), render_kw={"type": "date"})
     description = TextAreaField(_l("What the company does"), render_kw={"rows": 5})
     qualifications = TextAreaField(
-        _l("Qualifications held, one per line (e.g. ISO 9001, 高新技术企业, 建筑工程施工总承包二级)"), render_kw={"rows": 5}
+        _l(
+            "Qualifications held, one per line (e.g. ISO 9001, 高新技术企业, 建筑工程施工总承包二级)"
+        ),
+        render_kw={"rows": 5},
     )
 
 
@@ -45,7 +48,9 @@ class ProfileForm(FlaskForm):
 def profile():
     session = get_session()
     company = company_profile.get_profile(session, current_user)
-    form = ProfileForm(data=None if request.method == "POST" else company_profile.profile_values(company))
+    form = ProfileForm(
+        data=None if request.method == "POST" else company_profile.profile_values(company)
+    )
     status = 200
     if form.validate_on_submit():
         try:
@@ -55,7 +60,10 @@ def profile():
             status = 422
         else:
             commit()
-            flash(_("Profile saved. Recommendations take your qualifications into account."), "success")
+            flash(
+                _("Profile saved. Recommendations take your qualifications into account."),
+                "success",
+            )
             return redirect(url_for("supply.profile"))
     elif request.method == "POST":
         status = 422
@@ -68,7 +76,9 @@ def recommended():
     session = get_session()
     page = deals.recommended_orders(session, current_user, page_request("-score"))
     # Near misses are a short hint beside the list ("缺少 ISO 9001"), not a second list to page through.
-    near = deals.recommended_orders(session, current_user, PageRequest(per_page=10, sort="-score"), near_misses=True)
+    near = deals.recommended_orders(
+        session, current_user, PageRequest(per_page=10, sort="-score"), near_misses=True
+    )
     return render_template("supply/recommended.html", page=page, near=near)
 
 

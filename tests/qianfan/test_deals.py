@@ -153,7 +153,9 @@ def service(factory, session):
     return provider, applicant, package, match_for(demand), match_for
 
 
-def test_accepting_an_applicant_takes_a_place_and_refuses_when_none_is_left(session, factory, service):
+def test_accepting_an_applicant_takes_a_place_and_refuses_when_none_is_left(
+    session, factory, service
+):
     provider, applicant, package, match, match_for = service
     other = factory.user("small_firm")
     second = match_for(factory.demand(company=other.company, status="published"))
@@ -183,6 +185,8 @@ def test_each_firm_lists_only_its_own_deals(session, factory, deal, service):
     provider, applicant, _, service_match, _ = service
     deals.apply_to_package(session, applicant, service_match.id)
     assert [m.id for m in deals.my_deals(session, buyer, PageRequest()).items] == [match.id]
-    assert [m.id for m in deals.my_deals(session, provider, PageRequest()).items] == [service_match.id]
+    assert [m.id for m in deals.my_deals(session, provider, PageRequest()).items] == [
+        service_match.id
+    ]
     assert deals.my_deals(session, factory.user("small_firm"), PageRequest()).total == 0
     assert deals.my_deals(session, factory.user("admin"), PageRequest()).total == 2

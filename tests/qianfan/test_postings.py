@@ -47,10 +47,23 @@ def test_an_order_is_read_from_text_as_people_write_it(session, buyer):
 
 
 def test_every_wrong_field_is_named_at_once(session, buyer):
-    bad = {**ORDER, "title": " ", "budget": "很多钱", "region": "火星", "deadline": "2001-01-01", "kind": "gift"}
+    bad = {
+        **ORDER,
+        "title": " ",
+        "budget": "很多钱",
+        "region": "火星",
+        "deadline": "2001-01-01",
+        "kind": "gift",
+    }
     with pytest.raises(postings.InvalidFields) as caught:
         postings.save_posting(session, buyer, "order", bad)
-    assert {e.field for e in caught.value.errors} == {"title", "budget", "region", "deadline", "kind"}
+    assert {e.field for e in caught.value.errors} == {
+        "title",
+        "budget",
+        "region",
+        "deadline",
+        "kind",
+    }
 
 
 def test_a_firm_cannot_post_what_its_role_does_not_post(session, supplier):
@@ -101,15 +114,26 @@ def test_editing_records_which_fields_changed_and_drops_stale_tokens(session, bu
 
 def test_form_values_read_back_to_the_same_posting(session, factory):
     provider = factory.user("service_org")
-    values = {"title": "知识产权服务包", "category": "ip", "value": "20万元", "quota": "5",
-              "eligible_regions": "海淀区、朝阳区", "eligible_sizes": ["small", "micro"], "max_company_age_years": "3"}
+    values = {
+        "title": "知识产权服务包",
+        "category": "ip",
+        "value": "20万元",
+        "quota": "5",
+        "eligible_regions": "海淀区、朝阳区",
+        "eligible_sizes": ["small", "micro"],
+        "max_company_age_years": "3",
+    }
     with pytest.raises(postings.InvalidFields) as caught:
         postings.save_posting(session, provider, "package", values)
-    assert caught.value.errors[0].field == "eligible_regions"  # two 朝阳区 exist: it says so, never guesses
+    assert (
+        caught.value.errors[0].field == "eligible_regions"
+    )  # two 朝阳区 exist: it says so, never guesses
     values["eligible_regions"] = "海淀区、北京市朝阳区"
     package = postings.save_posting(session, provider, "package", values)
     assert package.eligible_region_codes == ["110108", "110105"] and package.quota == 5
-    again = postings.save_posting(session, provider, "package", postings.form_values("package", package), package.id)
+    again = postings.save_posting(
+        session, provider, "package", postings.form_values("package", package), package.id
+    )
     assert again.value_yuan == Decimal("200000.00") and again.eligible_sizes == ["small", "micro"]
 
 
@@ -126,20 +150,40 @@ def test_lists_show_only_the_firms_own_postings_a_page_at_a_time(session, factor
     for n in range(5):
         factory.listing(supplier=supplier.company, title=f"供给{n}")
     factory.listing(title="别人的供给")
-    page = postings.list_postings(session, supplier, "listing", PageRequest(page=2, per_page=2, sort="title"))
-    assert [item.title for item in page.items] == ["供给2", "供给3"] and page.total == 5 and page.pages == 3
-    hacked = postings.list_postings(session, supplier, "listing", PageRequest(sort="-password; drop table"))
+    page = postings.list_postings(
+        session, supplier, "listing", PageRequest(page=2, per_page=2, sort="title")
+    )
+    assert (
+        [item.title for item in page.items] == ["供给2", "供给3"]
+        and page.total == 5
+        and page.pages == 3
+    )
+    hacked = postings.list_postings(
+        session, supplier, "listing", PageRequest(sort="-password; drop table")
+    )
     assert hacked.total == 5 and hacked.request.sort == "-updated_at"
 
 
 def test_a_small_firm_keeps_its_profile_and_qualifications(session, supplier):
-    values = {"region": "海淀区", "industry": "6511", "size_class": "small", "founded_on": "2021-03-01",
-              "qualifications": "ISO 9001\n建筑工程施工总承包二级\n"}
+    values = {
+        "region": "海淀区",
+        "industry": "6511",
+        "size_class": "small",
+        "founded_on": "2021-03-01",
+        "qualifications": "ISO 9001\n建筑工程施工总承包二级\n",
+    }
     company = company_profile.update_profile(session, supplier, values)
     assert company.region_code == "110108"
-    assert {(q.name, q.grade) for q in company.qualifications} == {("ISO 9001", None), ("建筑工程施工总承包", 2)}
-    company_profile.update_profile(session, supplier, {**values, "qualifications": "建筑工程施工总承包一级"})
+    assert {(q.name, q.grade) for q in company.qualifications} == {
+        ("ISO 9001", None),
+        ("建筑工程施工总承包", 2),
+    }
+    company_profile.update_profile(
+        session, supplier, {**values, "qualifications": "建筑工程施工总承包一级"}
+    )
     assert [(q.name, q.grade) for q in company.qualifications] == [("建筑工程施工总承包", 1)]
     with pytest.raises(postings.InvalidFields) as caught:
-        company_profile.update_profile(session, supplier, {**values, "size_class": "huge", "founded_on": "2999-01-01"})
+        company_profile.update_profile(
+            session, supplier, {**values, "size_class": "huge", "founded_on": "2999-01-01"}
+        )
     assert {e.field for e in caught.value.errors} == {"size_class", "founded_on"}

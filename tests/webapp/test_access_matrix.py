@@ -53,7 +53,9 @@ def everyone(url, status=OK, method="GET") -> Row:
     return row(url, method, large_firm=status, small_firm=status, service_org=status, staff=status)
 
 
-def posting_rows(bp: str, kind: str, base: str, placeholder: str, role: str, owner: str) -> dict[str, Row]:
+def posting_rows(
+    bp: str, kind: str, base: str, placeholder: str, role: str, owner: str
+) -> dict[str, Row]:
     """The seven pages of one kind of posting (webapp.posting_views) for the role that posts it."""
     mine = {role: OK}
     guess = {role: HIDDEN}
@@ -64,20 +66,34 @@ def posting_rows(bp: str, kind: str, base: str, placeholder: str, role: str, own
         f"{bp}.{kind}_show": row(item, **guess, staff=OK, owner=owner),
         f"{bp}.{kind}_edit": row(f"{item}/edit", **guess, owner=owner),
         f"{bp}.{kind}_submit": row(f"{item}/submit", "POST", **guess, owner=owner),
-        f"{bp}.{kind}_withdraw": row(f"{item}/withdraw", "POST", **guess, owner=owner, data={"reason": "测试"}),
+        f"{bp}.{kind}_withdraw": row(
+            f"{item}/withdraw", "POST", **guess, owner=owner, data={"reason": "测试"}
+        ),
         f"{bp}.{kind}_close": row(f"{item}/close", "POST", **guess, owner=owner),
     }
 
 
 ENDPOINTS: dict[str, Row] = {
     "health": row("/health", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK),
-    "auth.login": row("/login", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED),
+    "auth.login": row(
+        "/login", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED
+    ),
     "auth.logout": everyone("/logout", MOVED, "POST"),
-    "auth.set_language": row("/language/en", "POST", anonymous=MOVED, large_firm=MOVED, small_firm=MOVED,
-                             service_org=MOVED, staff=MOVED, data={"next": "/"}),  # fmt: skip
+    "auth.set_language": row(
+        "/language/en",
+        "POST",
+        anonymous=MOVED,
+        large_firm=MOVED,
+        small_firm=MOVED,
+        service_org=MOVED,
+        staff=MOVED,
+        data={"next": "/"},
+    ),  # fmt: skip
     "home.index": everyone("/"),
     **posting_rows("orders", "order", "/orders", "order", "large_firm", "own_large"),
-    "orders.candidates": row("/orders/{order}/candidates", large_firm=HIDDEN, staff=OK, owner="own_large"),
+    "orders.candidates": row(
+        "/orders/{order}/candidates", large_firm=HIDDEN, staff=OK, owner="own_large"
+    ),
     **posting_rows("supply", "listing", "/supply/listings", "listing", "small_firm", "own_small"),
     **posting_rows("supply", "demand", "/supply/demands", "demand", "small_firm", "own_small"),
     "supply.profile": row("/supply/profile", small_firm=OK, owner="own_small"),
@@ -87,28 +103,82 @@ ENDPOINTS: dict[str, Row] = {
     "packages.demands": row("/packages/demands", service_org=OK, owner="own_service"),
     "packages.applicants": row("/packages/applicants", service_org=OK, owner="own_service"),
     "deals.index": everyone("/deals/"),
-    "deals.show": row("/deals/{order_match}", large_firm=HIDDEN, small_firm=HIDDEN, service_org=HIDDEN,
-                      staff=OK, owner="own_small"),  # fmt: skip
-    "deals.mark_seen": row("/deals/{order_match}/seen", "POST", small_firm=HIDDEN, owner="own_small"),
-    "deals.interest": row("/deals/{order_match}/interest", "POST", small_firm=HIDDEN, owner="own_small"),
-    "deals.withdraw": row("/deals/{order_match}/withdraw", "POST", small_firm=HIDDEN, owner="own_small",
-                          data={"reason": "测试"}),  # fmt: skip
-    "deals.invite": row("/deals/{order_match}/invite", "POST", large_firm=HIDDEN, owner="own_large"),
-    "deals.negotiate": row("/deals/{order_match}/negotiate", "POST", large_firm=HIDDEN, owner="own_large"),
-    "deals.intention": row("/deals/{order_match}/intention", "POST", large_firm=HIDDEN, owner="own_large"),
-    "deals.decline": row("/deals/{order_match}/decline", "POST", large_firm=HIDDEN, service_org=HIDDEN,
-                         owner="own_large", data={"reason": "测试"}),  # fmt: skip
-    "deals.create_contract": row("/deals/{signed_match}/contract", "POST", large_firm=HIDDEN, owner="own_large",
-                                 data={"amount": "1万元"}),  # fmt: skip
-    "deals.apply": row("/deals/{service_match}/apply", "POST", small_firm=HIDDEN, owner="own_small"),
-    "deals.accept": row("/deals/{service_match}/accept", "POST", service_org=HIDDEN, owner="own_service"),
+    "deals.show": row(
+        "/deals/{order_match}",
+        large_firm=HIDDEN,
+        small_firm=HIDDEN,
+        service_org=HIDDEN,
+        staff=OK,
+        owner="own_small",
+    ),  # fmt: skip
+    "deals.mark_seen": row(
+        "/deals/{order_match}/seen", "POST", small_firm=HIDDEN, owner="own_small"
+    ),
+    "deals.interest": row(
+        "/deals/{order_match}/interest", "POST", small_firm=HIDDEN, owner="own_small"
+    ),
+    "deals.withdraw": row(
+        "/deals/{order_match}/withdraw",
+        "POST",
+        small_firm=HIDDEN,
+        owner="own_small",
+        data={"reason": "测试"},
+    ),  # fmt: skip
+    "deals.invite": row(
+        "/deals/{order_match}/invite", "POST", large_firm=HIDDEN, owner="own_large"
+    ),
+    "deals.negotiate": row(
+        "/deals/{order_match}/negotiate", "POST", large_firm=HIDDEN, owner="own_large"
+    ),
+    "deals.intention": row(
+        "/deals/{order_match}/intention", "POST", large_firm=HIDDEN, owner="own_large"
+    ),
+    "deals.decline": row(
+        "/deals/{order_match}/decline",
+        "POST",
+        large_firm=HIDDEN,
+        service_org=HIDDEN,
+        owner="own_large",
+        data={"reason": "测试"},
+    ),  # fmt: skip
+    "deals.create_contract": row(
+        "/deals/{signed_match}/contract",
+        "POST",
+        large_firm=HIDDEN,
+        owner="own_large",
+        data={"amount": "1万元"},
+    ),  # fmt: skip
+    "deals.apply": row(
+        "/deals/{service_match}/apply", "POST", small_firm=HIDDEN, owner="own_small"
+    ),
+    "deals.accept": row(
+        "/deals/{service_match}/accept", "POST", service_org=HIDDEN, owner="own_service"
+    ),
     # A contract made on the platform has a deal page: its own URL sends there (302) those who may see it.
-    "deals.contract": row("/contracts/{contract}", large_firm=HIDDEN, small_firm=HIDDEN, service_org=HIDDEN,
-                          staff=MOVED, owner="own_small", owner_status=MOVED),  # fmt: skip
-    "deals.confirm_contract": row("/contracts/{contract}/confirm", "POST", large_firm=HIDDEN, small_firm=HIDDEN,
-                                  owner="own_small"),  # fmt: skip
-    "deals.advance_contract": row("/contracts/{contract}/advance", "POST", large_firm=HIDDEN, small_firm=HIDDEN,
-                                  owner="own_large", data={"status": "cancelled", "reason": "测试"}),  # fmt: skip
+    "deals.contract": row(
+        "/contracts/{contract}",
+        large_firm=HIDDEN,
+        small_firm=HIDDEN,
+        service_org=HIDDEN,
+        staff=MOVED,
+        owner="own_small",
+        owner_status=MOVED,
+    ),  # fmt: skip
+    "deals.confirm_contract": row(
+        "/contracts/{contract}/confirm",
+        "POST",
+        large_firm=HIDDEN,
+        small_firm=HIDDEN,
+        owner="own_small",
+    ),  # fmt: skip
+    "deals.advance_contract": row(
+        "/contracts/{contract}/advance",
+        "POST",
+        large_firm=HIDDEN,
+        small_firm=HIDDEN,
+        owner="own_large",
+        data={"status": "cancelled", "reason": "测试"},
+    ),  # fmt: skip
 }
 
 
@@ -125,8 +195,12 @@ STAFF_ENDPOINTS: dict[str, Row] = {
     "staff.screening_queue": staff_only("/staff/screening"),
     # The order is already published: publishing it again is refused (409) with what is possible instead.
     "staff.publish": staff_only("/staff/screening/order/{order}/publish", "POST", status=409),
-    "staff.reject": staff_only("/staff/screening/order/{order}/reject", "POST", data={"reason": "测试"}),
-    "staff.screen_many": staff_only("/staff/screening/order/bulk", "POST", data={"action": "publish"}),
+    "staff.reject": staff_only(
+        "/staff/screening/order/{order}/reject", "POST", data={"reason": "测试"}
+    ),
+    "staff.screen_many": staff_only(
+        "/staff/screening/order/bulk", "POST", data={"action": "publish"}
+    ),
     "staff.list_view": staff_only("/staff/lists/orders"),
     "staff.export_list": staff_only("/staff/lists/orders/export.csv"),
     "staff.imports": staff_only("/staff/imports"),
@@ -137,7 +211,9 @@ STAFF_ENDPOINTS: dict[str, Row] = {
     "staff.rematch": staff_only("/staff/rematch", "POST"),
     "staff.duplicates": staff_only("/staff/duplicates"),
     "staff.merge_pair": staff_only("/staff/duplicates/999999/merge", "POST", status=HIDDEN),
-    "staff.keep_pair_apart": staff_only("/staff/duplicates/999999/keep-apart", "POST", status=HIDDEN),
+    "staff.keep_pair_apart": staff_only(
+        "/staff/duplicates/999999/keep-apart", "POST", status=HIDDEN
+    ),
 }
 
 ALL_ROWS = {**ENDPOINTS, **STAFF_ENDPOINTS}
@@ -156,7 +232,9 @@ def test_each_row_matches_its_endpoints_method(app):
     methods = {}
     for rule in app.url_map.iter_rules():
         methods.setdefault(rule.endpoint, set()).update(rule.methods)
-    wrong = [name for name, r in ALL_ROWS.items() if name in methods and r.method not in methods[name]]
+    wrong = [
+        name for name, r in ALL_ROWS.items() if name in methods and r.method not in methods[name]
+    ]
     assert not wrong
 
 
@@ -180,12 +258,20 @@ def world(factory, session):
     listing = factory.listing(supplier=own_small.company, status="published", title=title("供给"))
     second = factory.listing(supplier=own_small.company, status="published", title=title("供给二"))
     demand = factory.demand(company=own_small.company, status="published", title=title("需求"))
-    package = factory.package(provider=own_service.company, status="published", title=title("服务包"), quota=3)
-    rival_listing = factory.listing(supplier=rival.company, status="published", title="竞争对手的供给")
+    package = factory.package(
+        provider=own_service.company, status="published", title=title("服务包"), quota=3
+    )
+    rival_listing = factory.listing(
+        supplier=rival.company, status="published", title="竞争对手的供给"
+    )
     order_match = Match(kind="order", order=order, listing=listing, score=0.9)
-    signed_match = Match(kind="order", order=order, listing=second, score=0.8, status="intention_signed")
+    signed_match = Match(
+        kind="order", order=order, listing=second, score=0.8, status="intention_signed"
+    )
     rival_match = Match(kind="order", order=order, listing=rival_listing, score=0.7)
-    service_match = Match(kind="service", demand=demand, package=package, score=0.6, status="applied")
+    service_match = Match(
+        kind="service", demand=demand, package=package, score=0.6, status="applied"
+    )
     session.add_all([order_match, signed_match, rival_match, service_match])
     session.flush()
     contract_match = Match(kind="order", order=factory.order(buyer=own_large.company, title=title("合同订单")),
@@ -221,8 +307,13 @@ def _request(client: WebClient, r: Row, ids: dict):
 def _snapshot(session) -> list:
     """Everything a stranger's request must leave as it was."""
     session.expire_all()
-    matches = [(m.id, m.status, m.status_reason) for m in session.scalars(select(Match).order_by(Match.id))]
-    contracts = [(c.id, c.status, c.buyer_confirmed_at, c.supplier_confirmed_at) for c in session.scalars(select(Contract))]
+    matches = [
+        (m.id, m.status, m.status_reason) for m in session.scalars(select(Match).order_by(Match.id))
+    ]
+    contracts = [
+        (c.id, c.status, c.buyer_confirmed_at, c.supplier_confirmed_at)
+        for c in session.scalars(select(Contract))
+    ]
     packages = [(p.id, p.status, p.quota_used) for p in session.scalars(select(ServicePackage))]
     return [matches, contracts, packages]
 
@@ -235,7 +326,13 @@ def test_access_matrix(app, world, session, role):
     wrong, leaks = {}, []
     for endpoint, r in ALL_ROWS.items():
         # Logging out would end this client's session for the rows after it.
-        response = _request(_client(app, None if role == "anonymous" else role) if endpoint == "auth.logout" else client, r, world)
+        response = _request(
+            _client(app, None if role == "anonymous" else role)
+            if endpoint == "auth.logout"
+            else client,
+            r,
+            world,
+        )
         if response.status_code != r.expect[role]:
             wrong[endpoint] = f"got {response.status_code}, expected {r.expect[role]}"
         if role not in ("staff", "admin") and MARKER in response.get_data(as_text=True):
@@ -254,7 +351,9 @@ def test_owners_see_their_own_pages(app, world, owner):
     assert got == {name: r.owner_status for name, r in pages.items()}
 
 
-@pytest.mark.parametrize("endpoint", sorted(name for name, r in ALL_ROWS.items() if r.owner and r.method == "POST"))
+@pytest.mark.parametrize(
+    "endpoint", sorted(name for name, r in ALL_ROWS.items() if r.owner and r.method == "POST")
+)
 def test_owners_may_act_on_their_own_objects(app, world, endpoint):
     r = ALL_ROWS[endpoint]
     assert _request(_client(app, r.owner), r, world).status_code == r.owner_status
@@ -270,4 +369,6 @@ def test_a_supplier_never_sees_another_suppliers_match(app, world):
     assert owner.get(f"/deals/{world['rival_match']}").status_code == 404
     page = owner.get("/supply/recommended").get_data(as_text=True)
     assert f"{MARKER}订单" in page and "竞争对手的供给" not in page
-    assert "竞争对手的供给" in _client(app, "own_large").get(f"/orders/{world['order']}/candidates").get_data(as_text=True)
+    assert "竞争对手的供给" in _client(app, "own_large").get(
+        f"/orders/{world['order']}/candidates"
+    ).get_data(as_text=True)

@@ -32,7 +32,9 @@ def _publish(session, posting):
 
 
 def _recommend(session, order, listing, **fields):
-    match = Match(kind="order", order_id=order.id, listing_id=listing.id, score=0.72, rank=1, **fields)
+    match = Match(
+        kind="order", order_id=order.id, listing_id=listing.id, score=0.72, rank=1, **fields
+    )
     session.add(match)
     session.commit()
     return match
@@ -41,23 +43,41 @@ def _recommend(session, order, listing, **fields):
 def test_the_order_form_names_each_wrong_field_and_keeps_what_was_typed(client, firms):
     client.login("buyer")
     _english(client)
-    response = client.submit("/orders/new", {"title": "", "budget": "很多钱", "region": "火星", "kind": "procurement"})
+    response = client.submit(
+        "/orders/new", {"title": "", "budget": "很多钱", "region": "火星", "kind": "procurement"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "A title is required." in page and "is not an amount of money" in page and "No division is called" in page
+    assert (
+        "A title is required." in page
+        and "is not an amount of money" in page
+        and "No division is called" in page
+    )
     assert 'value="很多钱"' in page  # nothing typed is lost
 
 
 def test_a_large_firm_posts_edits_and_submits_an_order(client, firms, session):
     client.login("buyer")
     _english(client)
-    response = client.submit("/orders/new", {"title": "工业云PaaS平台", "kind": "procurement", "budget": "300万元",
-                                             "required_qualifications": "ISO 9001"})
+    response = client.submit(
+        "/orders/new",
+        {
+            "title": "工业云PaaS平台",
+            "kind": "procurement",
+            "budget": "300万元",
+            "required_qualifications": "ISO 9001",
+        },
+    )
     assert response.status_code == 302
     order_url = response.location
     page = client.get(order_url).get_data(as_text=True)
-    assert "工业云PaaS平台" in page and "Saved as a draft" in page and "Submit for screening" in page
-    client.submit(order_url + "/edit", {"title": "工业云PaaS平台(二期)", "kind": "procurement", "budget": "300万元"})
+    assert (
+        "工业云PaaS平台" in page and "Saved as a draft" in page and "Submit for screening" in page
+    )
+    client.submit(
+        order_url + "/edit",
+        {"title": "工业云PaaS平台(二期)", "kind": "procurement", "budget": "300万元"},
+    )
     client.submit(order_url + "/submit")
     page = client.get(order_url).get_data(as_text=True)
     assert "Awaiting screening" in page and "Submitted. Staff will screen it" in page
@@ -79,7 +99,9 @@ def test_withdrawing_asks_for_a_reason_and_then_ends_the_order(client, firms, fa
     assert "Withdrawn." in page and "项目取消" in page and "This posting is final" in page
 
 
-def test_the_deal_from_recommendation_to_a_contract_both_sides_confirmed(client, firms, factory, session):
+def test_the_deal_from_recommendation_to_a_contract_both_sides_confirmed(
+    client, firms, factory, session
+):
     buyer, supplier, _ = firms
     order = factory.order(buyer=buyer.company, title="智慧道路巡检系统")
     listing = factory.listing(supplier=supplier.company, title="道路巡检机器人")
@@ -91,7 +113,12 @@ def test_the_deal_from_recommendation_to_a_contract_both_sides_confirmed(client,
     client.login("supplier")
     _english(client)
     page = client.get("/supply/recommended").get_data(as_text=True)
-    assert "智慧道路巡检系统" in page and "巡检" in page and "Qualifications held" in page and "0.72" in page
+    assert (
+        "智慧道路巡检系统" in page
+        and "巡检" in page
+        and "Qualifications held" in page
+        and "0.72" in page
+    )
     client.submit(f"/deals/{match.id}/interest", {"next": "/supply/recommended"})
     client.submit("/logout")
 
@@ -105,7 +132,9 @@ def test_the_deal_from_recommendation_to_a_contract_both_sides_confirmed(client,
     contract = session.scalar(select(Contract).where(Contract.match_id == match.id))
     client.submit(f"/contracts/{contract.id}/confirm")
     page = client.get(f"/deals/{match.id}").get_data(as_text=True)
-    assert "Awaiting confirmation" in page and "not yet confirmed" in page  # the supplier has not confirmed
+    assert (
+        "Awaiting confirmation" in page and "not yet confirmed" in page
+    )  # the supplier has not confirmed
     client.submit("/logout")
 
     client.login("supplier")
@@ -114,8 +143,10 @@ def test_the_deal_from_recommendation_to_a_contract_both_sides_confirmed(client,
     page = client.get(f"/deals/{match.id}").get_data(as_text=True)
     assert "Contract signed by both sides." in page
     assert page.count("✓ confirmed") == 2 and "Contract signed" in page
-    history = page[page.index("History"):]
-    assert history.index("销售部") < history.index("采购部")  # interest came first, then the invitation
+    history = page[page.index("History") :]
+    assert history.index("销售部") < history.index(
+        "采购部"
+    )  # interest came first, then the invitation
     session.expire_all()
     assert session.get(Match, match.id).status == "contract_signed"
     assert session.get(Contract, contract.id).signed_on is not None
@@ -125,7 +156,13 @@ def test_a_near_miss_shows_what_is_missing(client, firms, factory, session):
     buyer, supplier, _ = firms
     order = factory.order(buyer=buyer.company, title="数字政府大数据平台", status="published")
     listing = factory.listing(supplier=supplier.company, status="published")
-    _recommend(session, order, listing, near_miss=True, reasons={"failed": {"zh": "缺少 ISO 9001", "en": "Lacks ISO 9001"}})
+    _recommend(
+        session,
+        order,
+        listing,
+        near_miss=True,
+        reasons={"failed": {"zh": "缺少 ISO 9001", "en": "Lacks ISO 9001"}},
+    )
     client.login("supplier")
     page = client.get("/supply/recommended").get_data(as_text=True)
     assert "缺少 ISO 9001" in page and "数字政府大数据平台" in page
@@ -135,8 +172,16 @@ def test_service_packages_apply_accept_and_the_quota_counts_down(client, firms, 
     _, supplier, provider = firms
     client.login("provider")
     _english(client)
-    response = client.submit("/packages/new", {"title": "知识产权服务包", "category": "ip", "value": "20万元",
-                                               "quota": "1", "eligible_sizes": ["small", "micro"]})
+    response = client.submit(
+        "/packages/new",
+        {
+            "title": "知识产权服务包",
+            "category": "ip",
+            "value": "20万元",
+            "quota": "1",
+            "eligible_sizes": ["small", "micro"],
+        },
+    )
     assert response.status_code == 302
     package = session.scalar(select(ServicePackage))
     assert package.eligible_sizes == ["small", "micro"] and package.quota == 1
@@ -165,7 +210,11 @@ def test_another_firms_ids_lead_nowhere(client, firms, factory, session):
     other_order = factory.order(title="别人的订单")
     session.commit()
     client.login("buyer")
-    for url in (f"/orders/{other_order.id}", f"/orders/{other_order.id}/edit", f"/orders/{other_order.id}/candidates"):
+    for url in (
+        f"/orders/{other_order.id}",
+        f"/orders/{other_order.id}/edit",
+        f"/orders/{other_order.id}/candidates",
+    ):
         response = client.get(url)
         assert response.status_code == 404 and "别人的订单" not in response.get_data(as_text=True)
     assert client.submit(f"/orders/{other_order.id}/submit").status_code == 404
@@ -189,8 +238,10 @@ def test_lists_are_paged_sorted_and_say_what_to_do_when_empty(client, firms, fac
 def test_the_small_firm_keeps_its_profile(client, firms, session):
     client.login("supplier")
     _english(client)
-    response = client.submit("/supply/profile", {"region": "海淀区", "size_class": "small",
-                                                 "qualifications": "ISO 9001\n高新技术企业"})
+    response = client.submit(
+        "/supply/profile",
+        {"region": "海淀区", "size_class": "small", "qualifications": "ISO 9001\n高新技术企业"},
+    )
     assert response.status_code == 302
     page = client.get("/supply/profile").get_data(as_text=True)
     assert "Profile saved" in page and "高新技术企业" in page
