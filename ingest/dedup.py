@@ -63,6 +63,27 @@ def _place_words() -> tuple[dict[str, str], dict[str, str]]:
 
 
 @lru_cache(maxsize=1)
+def _implied_places() -> dict[str, frozenset[str]]:
+    """Short place → the short names of the places above it, where the name is one division only:
+    "海淀" → {"北京"}; "朝阳" (Beijing and Changchun) implies nothing."""
+    rows = {row["code"]: row for row in region_rows()}
+    by_short: dict[str, set[str]] = defaultdict(set)
+    for code, row in rows.items():
+        if row["name"] not in ("市辖区", "县"):
+            by_short[short_place(row["name"])].add(code)
+    implied = {}
+    for short, codes in by_short.items():
+        if len(codes) == 1:
+            row, above = rows[next(iter(codes))], set()
+            while row["parent_code"]:
+                row = rows[row["parent_code"]]
+                if row["name"] not in ("市辖区", "县"):
+                    above.add(short_place(row["name"]))
+            implied[short] = frozenset(above)
+    return implied
+
+
+@lru_cache(maxsize=1)
 def _provinces() -> frozenset[str]:
     return frozenset(short_place(row["name"]) for row in region_rows() if row["level"] == 1)
 
@@ -132,6 +153,7 @@ def name_key(name: str) -> NameKey:
         parent, branch = _branch_of(normalized[: match.start()])
     rest, places = _split_places(parent)
     specific = {short for _, short in places if short != "中国"}
+    specific |= {above for place in list(specific) for above in _implied_places().get(place, ())}
     if branch in _provinces():  # a provincial branch (…浙江省分公司) is the firm in that province
         specific.add(branch)
         branch = ""

@@ -256,14 +256,23 @@ class _Writer:
             select(Company.id, Company.name, Company.credit_code)
         ):
             self.index.add(company_id, name, code)
+        # Companies created by this import are flushed in bulk; until then they go by negative refs.
+        self._new: dict[int, Company] = {}
         self._resolved: dict[tuple, int] = {}
         self._candidates: list[tuple[int, int, float]] = []
+
+    def company(self, ref: int) -> Company:
+        return self._new[ref] if ref < 0 else self.session.get(Company, ref)
+
+    def real_id(self, ref: int) -> int:
+        """The database id of a company ref (flush first when it is new)."""
+        return self._new[ref].id if ref < 0 else ref
 
     # companies -----------------------------------------------------------------------------------
     def company_id(
         self, name: str, code: str | None, default_kind: str, region_code: str | None = None
     ) -> int:
-        """The company meant by name and code: found (code, or a sure name match) or created."""
+        """A ref to the company meant by name and code: found (code, or a sure name match) or created."""
         cache_key = (name_key(name).normalized, code)
         if cache_key not in self._resolved:
             existing, likely = self._existing(name, code)
@@ -278,7 +287,7 @@ class _Writer:
     def _existing(self, name: str, code: str | None) -> tuple[int | None, tuple[int, float] | None]:
         """(an existing company's id or None, (id, score) of a likely match for the review queue)."""
         if code and (by_code := self.index.by_code(code)) is not None:
-            company = self.session.get(Company, by_code)
+            company = self.company(by_code)
             if compare(name_key(name), name_key(company.name))[0] not in (SURE, LIKELY):
                 raise ValidationError(
                     "Credit code %(code)s already belongs to '%(existing)s', not '%(name)s'.",
@@ -289,7 +298,7 @@ class _Writer:
         if decision.verdict == SURE:
             self.report.companies_matched_by_name += 1
             if code:
-                self.session.get(Company, decision.company_id).credit_code = code
+                self.company(decision.company_id).credit_code = code
                 self.index.add(decision.company_id, name, code)
             return decision.company_id, None
         if decision.verdict == LIKELY:
@@ -297,13 +306,14 @@ class _Writer:
         return None, None
 
     def _create(self, company: Company, likely: tuple[int, float] | None) -> int:
+        ref = -(len(self._new) + 1)
+        self._new[ref] = company
         self.session.add(company)
-        self.session.flush()
-        self.index.add(company.id, company.name, company.credit_code)
+        self.index.add(ref, company.name, company.credit_code)
         self.report.companies_created += 1
         if likely:
-            self._candidates.append((company.id, *likely))
-        return company.id
+            self._candidates.append((ref, *likely))
+        return ref
 
     def write_company(self, row: _Row) -> None:
         record = row.record
@@ -319,7 +329,7 @@ class _Writer:
             self._create(company, likely)
             self.report.inserted += 1
             return
-        company = self.session.get(Company, existing)
+        company = self.company(existing)
         changed = _apply(company, fields)
         held = {q.name for q in company.qualifications}
         for name in qualifications:
@@ -350,19 +360,26 @@ class _Writer:
             return False
 
     def _write_postings(self, kind: Kind, chunk: list[_Row]) -> None:
-        keyed: list[tuple[_Row, str, int]] = []
+        resolved: list[tuple[_Row, int]] = []
         for row in chunk:
-            record = row.record
+            refs: list[int] = []
 
-            def resolve(r=record) -> None:
-                r["_company_id"] = self.company_id(
-                    r["company"], r.get("company_credit_code"), kind.default_company_kind
+            def resolve(r=row.record, found=refs) -> None:
+                found.append(
+                    self.company_id(
+                        r["company"], r.get("company_credit_code"), kind.default_company_kind
+                    )
                 )
 
             if self._guarded(row, resolve):
-                keyed.append((row, _source_key(kind.name, record), record["_company_id"]))
-        self.upsert_postings(kind.name, [(row, key, cid, _posting_fields(kind.name, row.record, row.present))
-                                         for row, key, cid in keyed])  # fmt: skip
+                resolved.append((row, refs[0]))
+        self.session.flush()  # new companies get their ids, which the postings' keys use
+        items = []
+        for row, ref in resolved:
+            company_id = self.real_id(ref)
+            fields = _posting_fields(kind.name, row.record, row.present)
+            items.append((row, _source_key(kind.name, row.record, company_id), company_id, fields))
+        self.upsert_postings(kind.name, items)
 
     def upsert_postings(self, kind: str, items: list[tuple[_Row, str, int, dict]]) -> None:
         """Insert new postings and update those whose source key exists; count what changed."""
@@ -422,6 +439,9 @@ class _Writer:
         )  # fmt: skip
         self.session.add(batch)
         self.session.flush()
+        self._candidates = [
+            (self.real_id(a), self.real_id(b), score) for a, b, score in self._candidates
+        ]
         queued = {
             (c.company_id, c.candidate_id)
             for c in self.session.scalars(select(CompanyMergeCandidate).where(
@@ -522,11 +542,11 @@ def _posting_fields(kind: str, record: dict, present: set[str]) -> dict:
     return fields
 
 
-def _source_key(kind: str, record: dict) -> str:
+def _source_key(kind: str, record: dict, company_id: int) -> str:
     if record.get("external_id"):
         return f"{kind}:{normalize_text(record['external_id'])}"[:120]
     digest = hashlib.sha1(normalize_text(record["title"]).encode("utf-8")).hexdigest()[:24]
-    return f"{kind}:c{record['_company_id']}:{digest}"
+    return f"{kind}:c{company_id}:{digest}"
 
 
 def _import_notices(
@@ -560,11 +580,12 @@ def _import_notices(
     report.values_unread = sum(1 for r in records if r.problems)
     notify("checking", len(notices), len(notices))
     for start in range(0, len(records), CHUNK):
+        chunk = records[start : start + CHUNK]
+        refs = [writer.company_id(r.buyer_name, None, "large_firm", r.region_code) for r in chunk]
+        writer.session.flush()
         items = []
-        for record in records[start : start + CHUNK]:
-            company_id = writer.company_id(
-                record.buyer_name, None, "large_firm", record.region_code
-            )
+        for record, ref in zip(chunk, refs, strict=True):
+            company_id = writer.real_id(ref)
             fields = {
                 "title": record.title[:300], "description": record.description, "kind": "procurement",
                 "budget_yuan": record.budget_yuan, "budget_text": (record.budget_text or None) and record.budget_text[:120],
