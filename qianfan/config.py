@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_TOP_K": 50,
     "MATCH_SCORE_FLOOR": 0.05,
     "PAGE_SIZE": 20,
+    "DASHBOARD_CACHE_SECONDS": 30,  # the staff dashboard is recomputed at most this often (0: every time)
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Importer limits (qianfan.importing): a file over any of them is refused with a message saying which.

@@ -4,6 +4,8 @@ and the rematch button. Every view is staff-only; the services check the role ag
 
 from __future__ import annotations
 
+import threading
+
 from flask import (
     Blueprint,
     Response,
@@ -26,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ingest.export import csv_bytes, xlsx_bytes
 from ingest.templates import template_bytes
+from models.base import utcnow
 from models.errors import DomainError
 from qianfan import merging, reports, screening
 from webapp.access import staff_required
@@ -96,9 +99,28 @@ WEEK_SERIES = {
 }
 
 
+_dashboard_lock = threading.Lock()
+
+
+def _recent_dashboard() -> reports.Dashboard:
+    """The dashboard computed at most DASHBOARD_CACHE_SECONDS ago (0: every time).
+
+    Its queries scan every posting, match and contract (~0.1 s at programme scale); twenty staff
+    reloading it at once would queue behind each other. One computation serves them all for a few
+    seconds, and the page says when it was computed. The lock lets only one request recompute.
+    """
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 30)
+    cache = current_app.extensions.setdefault("qianfan_dashboard", {})
+    with _dashboard_lock:
+        board = cache.get("board")
+        if board is None or ttl <= 0 or (utcnow() - board.computed_at).total_seconds() > ttl:
+            board = cache["board"] = reports.dashboard(get_session(), current_user)
+    return board
+
+
 @bp.get("/dashboard")
 def dashboard():
-    board = reports.dashboard(get_session(), current_user)
+    board = _recent_dashboard()
     return render_template(
         "staff/dashboard.html",
         board=board,

@@ -1,13 +1,8 @@
-/* Staff pages: confirmations, select-all, job progress polling and the dashboard's ECharts charts.
-   Every page works without this script: forms still post, tables still show the figures. */
+/* Staff pages: select-all, job progress polling and the dashboard's ECharts charts.
+   Every page works without this script: forms still post, tables still show the figures.
+   (Confirmations before irreversible actions are confirm.js's, on every page.) */
 (function () {
   "use strict";
-
-  // Ask before anything irreversible: <form data-confirm="...">.
-  document.addEventListener("submit", function (event) {
-    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) { event.preventDefault(); }
-  });
 
   // <input type="checkbox" data-select-all="name"> ticks every checkbox called name.
   document.querySelectorAll("[data-select-all]").forEach(function (box) {

@@ -1,0 +1,294 @@
+"""Load benchmark of the web pages people wait on most, with 20 concurrent users on loopback (issue 5).
+
+    .venv/bin/python bench/bench_web.py                          # programme-scale demo on SQLite
+    .venv/bin/python bench/bench_web.py --postgres postgresql+psycopg://root@127.0.0.1:5432/bench
+    .venv/bin/python bench/bench_web.py --seconds 20 --users 20  # the defaults
+
+It loads the programme-scale demo (`qianfan init-db`, `qianfan demo --scale programme`) into a fresh
+SQLite file in a temporary folder, or into the scratch PostgreSQL database named (its public schema is
+dropped and recreated), adds three accounts for the busiest firms, serves the app with `qianfan serve`
+(waitress, the production server) on a free 127.0.0.1 port, and then, page by page, has `--users`
+threads each log in and request the page over and over on one keep-alive connection, for at most
+`--seconds` and at most `--max-requests` requests in all. It prints requests per second and the
+p50/p95/p99 latency of each page against the 200 ms p95 target, and the machine's details.
+
+The pages: the small firm's 推荐订单 (recommended orders, for the firm with the most recommendations),
+one order's ranked candidates (the order with the most), and the staff dashboard. The load generator
+runs on the same 2 cores as the server, so the figures are a floor for a real deployment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.machine import print_machine_details  # noqa: E402
+
+PASSWORD = "bench-pass-1"
+TARGET_P95_MS = 200.0
+_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+_QIANFAN = str(Path(sys.executable).with_name("qianfan"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(args: list[str], env: dict) -> str:
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def prepare(url: str, env: dict) -> dict[str, str]:
+    """Load the demo and add the bench accounts; returns the page URLs to measure."""
+    if url.startswith("postgresql"):
+        from sqlalchemy import text
+
+        from qianfan.db import Database
+
+        scratch = Database(url)
+        with scratch.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        scratch.dispose()
+    started = time.perf_counter()
+    _run([_QIANFAN, "init-db"], env)
+    out = _run([_QIANFAN, "demo", "--scale", "programme"], env)
+    print(f"demo loaded in {time.perf_counter() - started:.1f} s:")
+    for line in out.splitlines():
+        if line.startswith("  ") and ":" in line and "demo accounts" not in line:
+            print("  " + line.strip())
+        if line.startswith("demo accounts"):
+            break
+    return _bench_accounts(url)
+
+
+def _bench_accounts(url: str) -> dict[str, str]:
+    from sqlalchemy import func, select
+
+    from models import Company, Listing, Match, Order
+    from qianfan.accounts import create_user
+    from qianfan.db import Database
+
+    db = Database(url)
+    with db.session_scope() as session:
+        recommended = Match.kind == "order", Match.near_miss.is_(False)
+        supplier_id, supplier_matches = session.execute(
+            select(Listing.supplier_id, func.count())
+            .join(Match, Match.listing_id == Listing.id)
+            .where(*recommended)
+            .group_by(Listing.supplier_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one_or_none() or (None, 0)
+        order_row = session.execute(
+            select(Match.order_id, func.count())
+            .where(*recommended)
+            .group_by(Match.order_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one_or_none()
+        if supplier_id is None or order_row is None:
+            sys.exit(
+                "the demo has no recommendations: is the matching engine (qianfan.matching) there?"
+            )
+        order = session.get(Order, order_row[0])
+        create_user(session, username="bench-staff", password=PASSWORD, role="staff")
+        create_user(
+            session,
+            username="bench-buyer",
+            password=PASSWORD,
+            role="large_firm",
+            company=order.buyer,
+        )
+        create_user(session, username="bench-supplier", password=PASSWORD, role="small_firm",
+                    company=session.get(Company, supplier_id))  # fmt: skip
+        print(
+            f"  recommendation page: {supplier_matches} recommendations for the busiest small firm"
+        )
+        print(f"  candidates page: order {order.id} with {order_row[1]} candidates")
+    db.dispose()
+    return {
+        "recommended orders (/supply/recommended)": ("bench-supplier", "/supply/recommended"),
+        "order candidates (/orders/<id>/candidates)": (
+            "bench-buyer",
+            f"/orders/{order.id}/candidates",
+        ),
+        "staff dashboard (/staff/dashboard)": ("bench-staff", "/staff/dashboard"),
+    }
+
+
+class Browser:
+    """One user: a keep-alive connection and the session cookie."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        data = None
+        if body is not None:
+            data = urllib.parse.urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", errors="replace")
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, text
+
+    def login(self, username: str) -> None:
+        _status, page = self.request("GET", "/login")
+        token = _TOKEN.search(page).group(1)
+        status, _ = self.request(
+            "POST", "/login", {"csrf_token": token, "username": username, "password": PASSWORD}
+        )
+        if status != 302:
+            sys.exit(f"login of {username} failed with HTTP {status}")
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def measure(
+    port: int, username: str, path: str, users: int, seconds: float, max_requests: int
+) -> tuple:
+    browsers = []
+    for _ in range(users):
+        browser = Browser(port)
+        browser.login(username)
+        browser.request(
+            "GET", path
+        )  # warm: the first request of a connection is not the steady state
+        browsers.append(browser)
+    result = Result()
+    budget = threading.Semaphore(max_requests)
+    deadline = time.perf_counter() + seconds
+    start = threading.Barrier(users + 1)
+
+    def user(browser: Browser) -> None:
+        start.wait()
+        while time.perf_counter() < deadline and budget.acquire(blocking=False):
+            began = time.perf_counter()
+            try:
+                status, _ = browser.request("GET", path)
+            except (OSError, http.client.HTTPException):
+                status = 0
+                browser.conn.close()
+            elapsed = time.perf_counter() - began
+            with result.lock:
+                result.latencies.append(elapsed)
+                result.errors += status != 200
+
+    threads = [threading.Thread(target=user, args=(b,)) for b in browsers]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    for browser in browsers:
+        browser.conn.close()
+    return result, wall
+
+
+def _percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--postgres", help="a scratch PostgreSQL database URL (its public schema is recreated)"
+    )
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20.0, help="per page, at most")
+    parser.add_argument("--max-requests", type=int, default=5000, help="per page, at most")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="qianfan-bench-web-") as tmp:
+        url = args.postgres or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        env = {
+            **os.environ,
+            "QIANFAN_DATABASE_URL": url,
+            "QIANFAN_INSTANCE_DIR": str(Path(tmp) / "instance"),
+        }
+        os.environ.update(env)  # the accounts are created in this process too
+        pages = prepare(url, env)
+        port = _free_port()
+        server = subprocess.Popen(
+            [_QIANFAN, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            _wait_until_up(port)
+            backend = "PostgreSQL" if args.postgres else "SQLite"
+            print(f"\n{args.users} users per page, {args.seconds:.0f} s or {args.max_requests} requests at most, "
+                  f"waitress on 127.0.0.1, {backend}\n")  # fmt: skip
+            print(
+                f"{'page':<44} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+            )
+            missed = []
+            for name, (username, path) in pages.items():
+                result, wall = measure(
+                    port, username, path, args.users, args.seconds, args.max_requests
+                )
+                lat = result.latencies
+                p50, p95, p99 = (_percentile(lat, p) for p in (50, 95, 99))
+                print(f"{name:<44} {len(lat):>8} {result.errors:>6} {len(lat) / wall:>7.1f} "
+                      f"{p50:>7.1f} {p95:>7.1f} {p99:>7.1f}")  # fmt: skip
+                if p95 > TARGET_P95_MS or result.errors:
+                    missed.append(name)
+            print(
+                f"\ntarget p95 < {TARGET_P95_MS:.0f} ms: "
+                + ("met by every page" if not missed else "MISSED by " + ", ".join(missed))
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print()
+    print_machine_details()
+
+
+def _wait_until_up(port: int) -> None:
+    for _ in range(200):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("the server did not start")
+
+
+if __name__ == "__main__":
+    main()

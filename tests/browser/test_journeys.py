@@ -1,0 +1,139 @@
+"""The programme's main journey in a real browser, in Chinese as people use it, with a screenshot of each page:
+a large firm posts an order, staff publish it, a small firm sees it recommended and says it is interested,
+the large firm invites it, both confirm the contract, and the staff dashboard counts the signing.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+PASSWORD = "secret-pass-1"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def people(live_db):
+    """A buyer, a supplier whose published listing fits the order to come, and a staff member."""
+    from qianfan import screening
+    from tests.factories import Factory
+
+    with live_db.session_scope() as session:
+        factory = Factory(session)
+        staff = factory.user("staff", username="staff", display_name="项目办小王")
+        buyer = factory.user("large_firm", username="buyer", display_name="采购部张工")
+        buyer.company.name = "北京市政路桥集团有限公司"
+        supplier = factory.user("small_firm", username="supplier", display_name="销售部李经理")
+        supplier.company.name = "北京慧眼巡检科技有限公司"
+        listing = factory.listing(
+            supplier=supplier.company, status="submitted", title="道路巡检机器人与病害识别系统",
+            description="智慧道路巡检系统：巡检机器人、视频巡检、路面病害识别、养护数据平台",
+        )  # fmt: skip
+        screening.publish(session, staff, "listing", listing.id)
+
+
+def _page(chromium, base: str, username: str, viewport=DESKTOP):
+    """A logged-in page in its own browser context (cookies), accepting confirmation dialogs."""
+    context = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=base)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+    return page
+
+
+def _post(page, action: str) -> None:
+    """Press the button of the form that posts to `action`, and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.click(f'form[action="{action}"] button[type=submit]')
+
+
+def _shot(page, directory, name: str) -> None:
+    page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+
+
+def test_an_order_goes_from_posting_to_a_signed_contract_counted_on_the_dashboard(
+    chromium, live_server, people, screenshots
+):
+    buyer = _page(chromium, live_server, "buyer")
+    _shot(buyer, screenshots, "01-large-firm-home")
+    buyer.goto("/orders/new")
+    buyer.fill("input[name=title]", "智慧道路巡检系统")
+    buyer.fill(
+        "textarea[name=description]",
+        "采购道路巡检机器人与视频巡检服务，路面病害识别，养护数据平台对接",
+    )
+    buyer.fill("input[name=budget]", "120万元")
+    _shot(buyer, screenshots, "02-order-form")
+    with buyer.expect_navigation():
+        buyer.click("main form button[type=submit]")
+    order_id = int(re.search(r"/orders/(\d+)", buyer.url).group(1))
+    _post(buyer, f"/orders/{order_id}/submit")
+    _shot(buyer, screenshots, "03-order-submitted")
+
+    staff = _page(chromium, live_server, "staff")
+    staff.goto("/staff/screening?kind=order")
+    assert staff.locator(f"#posting-{order_id}").is_visible()
+    _shot(staff, screenshots, "04-screening-queue")
+    _post(staff, f"/staff/screening/order/{order_id}/publish")
+    assert staff.locator(f"#posting-{order_id}").count() == 0
+
+    supplier = _page(chromium, live_server, "supplier")
+    supplier.goto("/supply/recommended")
+    assert supplier.get_by_text("智慧道路巡检系统").first.is_visible()
+    _shot(supplier, screenshots, "05-recommended-orders")
+    interest = supplier.locator('form[action$="/interest"]').first.get_attribute("action")
+    match_id = int(re.search(r"/deals/(\d+)/interest", interest).group(1))
+    _post(supplier, interest)
+
+    buyer.goto(f"/orders/{order_id}/candidates")
+    _shot(buyer, screenshots, "06-order-candidates")
+    _post(buyer, f"/deals/{match_id}/invite")
+    buyer.goto(f"/deals/{match_id}")
+    for step in ("negotiate", "intention"):
+        _post(buyer, f"/deals/{match_id}/{step}")
+    buyer.fill("input[name=amount]", "118万元")
+    _post(buyer, f"/deals/{match_id}/contract")
+    confirm = buyer.locator('form[action$="/confirm"]').first.get_attribute("action")
+    _post(buyer, confirm)
+    _shot(buyer, screenshots, "07-deal-buyer-confirmed")
+
+    supplier.goto(f"/deals/{match_id}")
+    _post(supplier, confirm)
+    assert (
+        supplier.locator('form[action$="/confirm"]').count() == 0
+    )  # nothing left to confirm: signed
+    _shot(supplier, screenshots, "08-deal-signed")
+
+    staff.goto("/staff/dashboard")
+    staff.wait_for_selector('[data-chart="funnel"].drawn svg')
+    contracts_signed = staff.locator(".counter").nth(8).locator(".counter-value")
+    assert contracts_signed.inner_text() == "1"
+    funnel_rows = staff.locator("#funnel tbody tr")
+    assert (
+        funnel_rows.last.locator("td").nth(1).inner_text() == "1"
+    )  # one order reached a signed contract
+    _shot(staff, screenshots, "09-dashboard")
+    staff.goto("/staff/lists/contracts")
+    assert staff.get_by_text("智慧道路巡检系统").first.is_visible()
+    _shot(staff, screenshots, "10-contracts-list")
+
+
+def test_the_main_pages_fit_a_phone_screen(chromium, live_server, people, screenshots):
+    pages = {
+        "staff": ("/staff/dashboard", "/staff/screening", "/staff/lists/orders", "/staff/imports"),
+        "supplier": ("/supply/recommended",),
+        "buyer": ("/orders/",),
+    }
+    for username, urls in pages.items():
+        page = _page(chromium, live_server, username, viewport=PHONE)
+        for url in urls:
+            page.goto(url)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{url} is {width}px wide on a 375px screen"
+            _shot(page, screenshots, "phone-" + url.strip("/").replace("/", "-"))
