@@ -28,6 +28,15 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_ENABLED": False,
     "MATCH_TOP_K": 50,
     "MATCH_SCORE_FLOOR": 0.05,
+    # Matching (qianfan.matching, docs/notes-matcher.md): packages kept per service demand, near misses
+    # kept per query, factor weights over the matcher's defaults, rules switched off by id ({"region": False}).
+    "MATCH_SERVICE_TOP_K": 10,
+    "MATCH_NEAR_MISSES": 5,
+    "MATCH_ORDER_WEIGHTS": {},
+    "MATCH_SERVICE_WEIGHTS": {},
+    "MATCH_ORDER_RULES": {},
+    "MATCH_SERVICE_RULES": {},
+    "MATCH_SCHEDULE_MINUTES": 60,  # the scheduled full rematch (qianfan.jobs)
     "PAGE_SIZE": 20,
     "DASHBOARD_CACHE_SECONDS": 30,  # the staff dashboard is recomputed at most this often (0: every time)
     "SESSION_COOKIE_HTTPONLY": True,

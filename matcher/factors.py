@@ -1,0 +1,137 @@
+"""Soft factors: what besides the text makes a candidate likely to fit, each a number in [0, 1].
+
+Order side (query an order, candidate a listing): `text` and `title` similarity; `industry` agreement of
+GB/T 4754 codes; `region`, the supplier's district against the order's; `budget`, the order's budget
+against what the supplier has delivered before (median signed amount, on a log scale);
+`buyer_history`, the buyer's past signed contracts with the supplier; `experience`, the supplier's
+number of signed contracts; `qualification`, the share of the order's requirements the supplier meets; `grade_fit`, the share it
+meets at exactly the grade asked (a 一级 firm meets a 二级 requirement, but firms of the grade asked are
+the ones that usually bid for such work).
+Service side (a demand against a package): text, title, industry, region, budget.
+Each factor is computed for a chunk of queries against all candidates at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from matcher.index import INDUSTRY_LEVELS, REGION_LEVELS, CandidateIndex
+from matcher.records import Posting
+
+ORDER_FACTORS = (
+    "text", "title", "industry", "region", "budget", "buyer_history", "experience", "qualification", "grade_fit",
+)  # fmt: skip
+SERVICE_FACTORS = ("text", "title", "industry", "region", "budget")
+
+
+def factor_names(kind: str) -> tuple[str, ...]:
+    return ORDER_FACTORS if kind == "order" else SERVICE_FACTORS
+
+
+def _similarity(queries: sp.csr_matrix, candidates_t: sp.csr_matrix) -> np.ndarray:
+    return np.asarray((queries @ candidates_t).todense(), dtype=np.float64)
+
+
+def _closeness(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
+    """exp(-|ln a - ln b| / 2): 1 for equal amounts, 0.5 for a factor of e^1.4 ≈ 4 apart; 0 if unknown."""
+    with np.errstate(invalid="ignore"):
+        value = np.exp(-np.abs(log_a - log_b) / 2)
+    return np.nan_to_num(value, nan=0.0)
+
+
+def _log(amount: float | None) -> float:
+    return math.log(amount) if amount and amount > 0 else np.nan
+
+
+def compute(
+    kind: str,
+    index: CandidateIndex,
+    queries: Sequence[Posting],
+    text: sp.csr_matrix,
+    title: sp.csr_matrix,
+) -> dict[str, np.ndarray]:
+    """Each factor as a (queries × candidates) matrix; `text`/`title` are the queries' TF-IDF rows."""
+    rows, n = len(queries), index.n
+    parts = {"text": _similarity(text, index.text_t), "title": _similarity(title, index.title_t)}
+    if kind == "order":
+        industries = [q.industry_code or q.owner.industry_code for q in queries]
+        regions = [q.region_codes[0] if q.region_codes else q.owner.region_code for q in queries]
+        parts["industry"] = np.stack(
+            [
+                index.by_prefix("industry", index.industry, code, INDUSTRY_LEVELS)
+                for code in industries
+            ]
+        ).reshape(rows, n)
+        parts["region"] = np.stack(
+            [index.by_prefix("region", index.firm_region, code, REGION_LEVELS) for code in regions]
+        ).reshape(rows, n)
+        budgets = np.array([_log(q.amount) for q in queries])
+        parts["budget"] = _closeness(budgets[:, None], index.log_past_amount[None, :])
+        history = np.zeros((rows, n))
+        for row, query in enumerate(queries):
+            for position, count in index.history.get(query.owner.id, ()):
+                history[row, position] = count / (1 + count)
+        parts["buyer_history"] = history
+        parts["experience"] = np.broadcast_to(index.experience[None, :], (rows, n))
+        parts["qualification"] = np.stack(
+            [_qualification_share(index, q) for q in queries]
+        ).reshape(rows, n)
+        parts["grade_fit"] = np.stack(
+            [_qualification_share(index, q, exact=True) for q in queries]
+        ).reshape(rows, n)
+    else:
+        parts["industry"] = np.stack(
+            [
+                index.cached(
+                    "eligible-industry",
+                    q.owner.industry_code,
+                    lambda q=q: _listed(index, q.owner.industry_code),
+                )
+                for q in queries
+            ]
+        ).reshape(rows, n)
+        parts["region"] = np.stack(
+            [
+                index.by_prefix(
+                    "provider-region", index.firm_region, q.owner.region_code, REGION_LEVELS
+                )
+                for q in queries
+            ]
+        ).reshape(rows, n)
+        budgets = np.array([_log(q.amount) for q in queries])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.log(index.amount)
+        parts["budget"] = _closeness(budgets[:, None], values[None, :])
+    return parts
+
+
+def _qualification_share(index: CandidateIndex, query: Posting, exact: bool = False) -> np.ndarray:
+    entries = [entry for entry in query.required_qualifications if entry]
+    if not entries:
+        return np.zeros(index.n)
+
+    def share() -> np.ndarray:
+        met = [
+            np.logical_or.reduce([index.holders(need, exact) for need in entry])
+            for entry in entries
+        ]
+        return np.mean(met, axis=0)
+
+    return index.cached("qualification-share", (tuple(entries), exact), share)
+
+
+def _listed(index: CandidateIndex, industry: str | None) -> np.ndarray:
+    """1 where a package names the firm's industry (or a broader one) among those it is for."""
+    if not industry:
+        return np.zeros(index.n)
+    return np.array(
+        [
+            any(industry.startswith(code) for code in p.eligible_industry_codes)
+            for p in index.postings
+        ],
+        dtype=float,
+    )

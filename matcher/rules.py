@@ -1,0 +1,265 @@
+"""The rules a candidate must pass, each one switchable, each able to say why a candidate failed it.
+
+A rule looks at a chunk of queries and all candidates at once and answers with a boolean matrix
+(queries × candidates). Rules marked `fixable` describe something a firm can act on (a missing
+certificate, a region not served); a candidate that scores well and fails only one such rule is a
+near miss and is shown with that rule's message, e.g. "缺少 ISO 9001".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from matcher.index import CandidateIndex, age_in_years, timestamp
+from matcher.qualifications import missing
+from matcher.records import Posting
+
+# Which listing kinds can serve which order kinds.
+ORDER_KIND_FITS = {
+    "procurement": {"product", "technology", "service"},
+    "tech_cooperation": {"technology", "service"},
+    "investment": {"product", "technology"},
+}
+
+Check = Callable[[CandidateIndex, Sequence[Posting], datetime], np.ndarray]
+Why = Callable[[Posting, Posting, datetime], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str  # "order" or "service"
+    zh: str  # what passing means, for people
+    en: str
+    fixable: bool
+    check: Check
+    why: Why
+
+
+SIDE_NAMES = {
+    "order": ("订单", "order"),
+    "listing": ("供给", "listing"),
+    "demand": ("需求", "demand"),
+    "package": ("服务包", "package"),
+}
+
+
+def is_open(posting: Posting, now: datetime) -> bool:
+    if posting.status != "published":
+        return False
+    if posting.deadline is not None and timestamp(posting.deadline) <= timestamp(now):
+        return False
+    return posting.valid_until is None or posting.valid_until >= now.date()
+
+
+def _open(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    queries_open = np.array([is_open(q, now) for q in queries], dtype=bool)
+    return queries_open[:, None] & index.open_mask(now)[None, :]
+
+
+def _why_open(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    zh, en = SIDE_NAMES[(candidate if is_open(query, now) else query).side]
+    return f"{zh}已截止或未发布", f"The {en} is closed, past its deadline or not published"
+
+
+def _not_own(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    owners = np.array([index.owner_code.get(q.owner.id, -1) for q in queries])
+    return owners[:, None] != index.owners[None, :]
+
+
+def _why_own(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    return "同一企业发布", "Posted by the same company"
+
+
+def _kind_fits(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    def fits(kind: str, side: str) -> np.ndarray:
+        allowed = ORDER_KIND_FITS.get(kind, set()) if side == "order" else {kind}
+        return np.array([k in allowed for k in index.kind], dtype=bool)
+
+    return np.array(
+        [index.cached("kind", (q.kind, q.side), lambda q=q: fits(q.kind, q.side)) for q in queries]
+    ).reshape(len(queries), index.n)
+
+
+def _why_kind(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    return (
+        f"类型不符: {query.kind} / {candidate.kind}",
+        f"Kinds do not fit: {query.kind} / {candidate.kind}",
+    )
+
+
+def qualification_mask(index: CandidateIndex, query: Posting) -> np.ndarray:
+    """Candidates whose firms meet every requirement entry of `query` (any certificate of an entry)."""
+    mask = np.ones(index.n, dtype=bool)
+    for entry in query.required_qualifications:
+        if entry:
+            mask &= np.logical_or.reduce([index.holders(need) for need in entry])
+    return mask
+
+
+def _qualifications(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    out = np.ones((len(queries), index.n), dtype=bool)
+    for row, query in enumerate(queries):
+        if query.required_qualifications:
+            out[row] = index.cached(
+                "qualified",
+                query.required_qualifications,
+                lambda q=query: qualification_mask(index, q),
+            )
+    return out
+
+
+def _why_qualifications(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    held = list(candidate.owner.qualifications)
+    lacking = []
+    for entry in query.required_qualifications:
+        if entry and len(missing(held, list(entry))) == len(entry):
+            lacking.append(" 或 ".join(q.label for q in entry))
+    text = "; ".join(lacking)
+    return f"缺少 {text}", f"Lacks {text}"
+
+
+def _capacity(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    budgets = np.array([np.nan if q.amount is None else q.amount for q in queries], dtype=float)
+    with np.errstate(invalid="ignore"):
+        enough = index.amount[None, :] >= budgets[:, None]
+    return enough | np.isnan(index.amount)[None, :] | np.isnan(budgets)[:, None]
+
+
+def _why_capacity(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    return (
+        f"可承接金额 {candidate.amount:,.0f} 元低于预算 {query.amount:,.0f} 元",
+        f"Largest contract {candidate.amount:,.0f} yuan is below the budget of {query.amount:,.0f} yuan",
+    )
+
+
+def _serves(region: str | None, served: Sequence[str]) -> bool:
+    return (
+        not region
+        or not served
+        or any(region.startswith(code) or code.startswith(region) for code in served)
+    )
+
+
+def _region(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    def serving(region: str) -> np.ndarray:
+        return np.array([_serves(region, p.region_codes) for p in index.postings], dtype=bool)
+
+    out = np.ones((len(queries), index.n), dtype=bool)
+    for row, query in enumerate(queries):
+        if query.region_codes:
+            out[row] = index.cached(
+                "serves", query.region_codes[0], lambda q=query: serving(q.region_codes[0])
+            )
+    return out
+
+
+def _why_region(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    region = query.region_codes[0] if query.region_codes else ""
+    return f"服务地区不含 {region}", f"Does not serve region {region}"
+
+
+# Service packages: the demand's firm must be eligible; the package must have quota left.
+
+
+def _quota(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    return np.broadcast_to(index.quota_left[None, :] > 0, (len(queries), index.n))
+
+
+def _why_quota(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    return "服务包名额已满", "No quota left in the package"
+
+
+def _age(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    ages = np.array([age_in_years(q.owner.founded_on, now.date()) for q in queries])
+    return (ages[:, None] <= index.max_age[None, :]) | np.isinf(index.max_age)[None, :]
+
+
+def _why_age(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    years = candidate.max_company_age_years
+    if query.owner.founded_on is None:
+        return (
+            f"成立日期未知 (限成立 {years} 年内)",
+            f"Founding date unknown (only firms under {years} years)",
+        )
+    return f"企业成立超过 {years} 年", f"The firm is older than {years} years"
+
+
+def _eligible(
+    name: str,
+    values: Callable[[Posting], Sequence[str]],
+    attribute: Callable[[Posting], str | None],
+    exact: bool,
+):
+    def check(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+        def compute(value: str | None) -> np.ndarray:
+            return np.array(
+                [
+                    not values(p)
+                    or (
+                        value is not None
+                        and any(value == v if exact else value.startswith(v) for v in values(p))
+                    )
+                    for p in index.postings
+                ],
+                dtype=bool,
+            )
+
+        return np.array(
+            [index.cached(name, attribute(q), lambda q=q: compute(attribute(q))) for q in queries]
+        ).reshape(len(queries), index.n)
+
+    return check
+
+
+def _why_district(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    return "所在地区不在服务包适用范围", "The firm's district is not among the package's"
+
+
+def _why_industry(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    return "所属行业不在服务包适用范围", "The firm's industry is not among the package's"
+
+
+def _why_size(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    return "企业规模不在服务包适用范围", "The firm's size class is not among the package's"
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("open", "order", "订单与供给均有效且未截止", "Order and listing are open", False, _open, _why_open),
+    Rule("not_own", "order", "非本企业发布", "Not the firm's own posting", False, _not_own, _why_own),
+    Rule("kind", "order", "供给类型符合订单", "Listing kind fits the order", False, _kind_fits, _why_kind),
+    Rule("qualifications", "order", "具备所需资质", "Holds the required qualifications", True, _qualifications, _why_qualifications),
+    Rule("capacity", "order", "可承接金额覆盖预算", "Can take a contract of this size", True, _capacity, _why_capacity),
+    Rule("region", "order", "服务地区覆盖订单地区", "Serves the order's region", True, _region, _why_region),
+    Rule("open", "service", "需求与服务包均有效", "Demand and package are open", False, _open, _why_open),
+    Rule("not_own", "service", "非本机构发布", "Not the organisation's own posting", False, _not_own, _why_own),
+    Rule("kind", "service", "服务类别一致", "Same service category", False, _kind_fits, _why_kind),
+    Rule("quota", "service", "服务包尚有名额", "The package has quota left", False, _quota, _why_quota),
+    Rule("age", "service", "企业成立年限符合", "Firm age is eligible", True, _age, _why_age),
+    Rule(
+        "district", "service", "所在地区符合", "District is eligible", True,
+        _eligible("district", lambda p: p.region_codes, lambda q: q.owner.region_code, exact=False), _why_district,
+    ),
+    Rule(
+        "industry", "service", "所属行业符合", "Industry is eligible", True,
+        _eligible("industry", lambda p: p.eligible_industry_codes, lambda q: q.owner.industry_code, exact=False), _why_industry,
+    ),
+    Rule(
+        "size", "service", "企业规模符合", "Size class is eligible", True,
+        _eligible("size", lambda p: p.eligible_sizes, lambda q: q.owner.size_class, exact=True), _why_size,
+    ),
+)  # fmt: skip
+
+
+def rules_for(kind: str, switches: dict[str, bool] | None = None) -> tuple[Rule, ...]:
+    """The rules of `kind` ("order" or "service") that are switched on (all are, unless switched off)."""
+    switches = switches or {}
+    return tuple(r for r in RULES if r.kind == kind and switches.get(r.id, True))
+
+
+def rule_ids(kind: str) -> list[str]:
+    return [r.id for r in RULES if r.kind == kind]

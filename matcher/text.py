@@ -1,0 +1,87 @@
+"""TF-IDF vectors of postings from their kept tokens, with term weights that do not depend on the live data.
+
+Inverse document frequencies come from a background corpus the project ships (matcher/data/
+background_df.tsv: the real procurement notices and the reference catalogues, counted by
+`matcher.build_dictionary`), not from the postings being matched. A pair's similarity therefore depends
+on the two postings alone, which is what lets a rematch of one posting give exactly what a full rematch
+gives. Tokens are hashed (scikit-learn's HashingVectorizer) so a word the background never saw still
+counts, with the highest weight, and no vocabulary has to be kept in step with the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
+
+from matcher import lexicon
+
+BACKGROUND_DF = lexicon.DATA_DIR / "background_df.tsv"
+
+
+def _identity(tokens):
+    return tokens
+
+
+@lru_cache(maxsize=4)
+def read_background(path: Path = BACKGROUND_DF) -> tuple[int, dict[str, int]]:
+    """(number of documents, term -> document frequency) of the shipped background corpus."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    n_documents = int(lines[0].split("\t")[1])
+    frequencies = {}
+    for line in lines[1:]:
+        term, count = line.rsplit("\t", 1)
+        frequencies[term] = int(count)
+    return n_documents, frequencies
+
+
+class TextVectorizer:
+    """Token lists -> l2-normalised TF-IDF rows; raw term counts (sublinear_tf=False) measured best."""
+
+    def __init__(
+        self, n_features: int = 2**20, sublinear_tf: bool = False, background: Path = BACKGROUND_DF
+    ):
+        self.n_features = n_features
+        self.sublinear_tf = sublinear_tf
+        self.background = background
+
+    def fit(self, X=None, y=None) -> TextVectorizer:
+        """Load the background document frequencies; `X` is ignored (weights never come from live data)."""
+        self.hasher_ = HashingVectorizer(
+            analyzer=_identity, n_features=self.n_features, alternate_sign=False, norm=None
+        )
+        n_documents, frequencies = read_background(self.background)
+        df = np.zeros(self.n_features)
+        terms = list(frequencies)
+        columns = self.hasher_.transform([[t] for t in terms]).indices
+        np.add.at(df, columns, [frequencies[t] for t in terms])
+        transformer = TfidfTransformer(sublinear_tf=self.sublinear_tf, norm=None)
+        # The smoothed idf of scikit-learn: ln((1 + n) / (1 + df)) + 1; unseen words get the highest.
+        transformer.idf_ = np.log((1 + n_documents) / (1 + df)) + 1
+        self.transformer_ = transformer
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "transformer_"):
+            raise RuntimeError("TextVectorizer is not fitted; call fit() first")
+
+    def transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        self._check()
+        counts = self.hasher_.transform(documents)
+        return normalize(self.transformer_.transform(counts), copy=False).astype(np.float32)
+
+    def term_weights(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Each distinct token's weight in the l2-normalised row of `tokens` (for explanations)."""
+        self._check()
+        distinct = list(dict.fromkeys(tokens))
+        if not distinct:
+            return {}
+        row = self.transform([tokens])
+        lookup = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+        columns = self.hasher_.transform([[t] for t in distinct]).indices.tolist()
+        return {t: lookup.get(c, 0.0) for t, c in zip(distinct, columns, strict=True)}
