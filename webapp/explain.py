@@ -9,8 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 from models import Match
 from webapp.i18n import current_locale
+
+
+# The parts of a score as the match service names them; a part not listed here shows its own name.
+PART_LABELS = {
+    "text": _l("text similarity"),
+    "industry": _l("same industry"),
+    "region": _l("region"),
+    "category": _l("category"),
+    "qualification": _l("qualifications"),
+    "capacity": _l("capacity"),
+    "history": _l("past contracts"),
+}
 
 
 @dataclass
