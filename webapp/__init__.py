@@ -47,6 +47,4 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(formatting.FILTERS)
     pagination.init_app(app)
     explain.init_app(app)
-    pagination.init_app(app)
-    explain.init_app(app)
     app.context_processor(formatting.template_globals)
