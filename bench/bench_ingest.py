@@ -97,8 +97,10 @@ def write_files(folder: Path, scale: int) -> dict[str, Path]:
         files[f"{kind}.csv"] = path
     from openpyxl import Workbook
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("供给")
+    # A normal workbook, saved with shared strings as Excel saves them (write-only mode inlines them).
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "供给"
     for row in listings:
         sheet.append(row)
     files["listings.xlsx"] = folder / "listings.xlsx"
