@@ -72,6 +72,8 @@ class TextVectorizer:
 
     def transform(self, documents: Sequence[Sequence[str]]) -> sp.csr_matrix:
         self._check()
+        if not len(documents):
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
         counts = self.hasher_.transform(documents)
         return normalize(self.transformer_.transform(counts), copy=False).astype(np.float32)
 

@@ -69,7 +69,8 @@ class DomainTokenizer:
                 )  # its load messages are noise here
                 tokenizer = jieba.Tokenizer()
                 tokenizer.initialize()
-                tokenizer.load_userdict(str(self.dictionary))
+                with open(self.dictionary, "rb") as handle:  # jieba leaves a path's file open
+                    tokenizer.load_userdict(handle)
                 self._stop = frozenset(lexicon.read_word_lines(self.stop_words))
                 self._synonyms = lexicon.read_synonyms(self.synonyms)
                 self.version = _VERSION + lexicon.fingerprint(
