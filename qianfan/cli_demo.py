@@ -2,6 +2,7 @@
 
 It refuses to load into a database that already holds demo data (there is no `--reset`: deleting rows
 that other work may point to is not something a demo command should do); start from a fresh database.
+`--skip-if-loaded` turns that refusal into a note and exit code 0, for `make demo` run a second time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import click
 from sqlalchemy.orm import Session
 
 from qianfan.cli_context import AppContext, pass_app
-from qianfan.demo import SCALES, advance_demo_deals, load_demo
+from qianfan.demo import SCALES, advance_demo_deals, demo_loaded, load_demo
 
 
 def rematch(session: Session) -> dict | None:
@@ -37,11 +38,19 @@ def rematch(session: Session) -> dict | None:
 @click.option(
     "--seed", type=int, default=1, show_default=True, help="The same seed composes the same data."
 )
+@click.option(
+    "--skip-if-loaded", is_flag=True, help="Say so and succeed when demo data is already there."
+)
 @pass_app
-def demo_command(app: AppContext, scale: str, seed: int) -> None:
+def demo_command(app: AppContext, scale: str, seed: int, skip_if_loaded: bool) -> None:
     """Load demo data: real large-firm orders, composed small firms, packages and demands (marked 示例)."""
     started = time.perf_counter()
     with app.db.session_scope() as session:
+        if skip_if_loaded and demo_loaded(session) is not None:
+            click.echo(
+                "demo data is already loaded; nothing done (the accounts printed then still work)"
+            )
+            return
         summary = load_demo(session, scale, seed)
         click.echo(
             f"demo data loaded (scale {scale}, seed {seed}) in {time.perf_counter() - started:.1f} s"

@@ -167,10 +167,10 @@ def _batched(rows: Iterable[dict], size: int = BATCH) -> Iterator[list[dict]]:
 
 
 def _insert(session: Session, model, rows: Iterable[dict]) -> int:
-    """Bulk-insert `rows` in batches (executemany), without building ORM objects."""
+    """Bulk-insert `rows` in batches with Core executemany: no ORM objects, no per-row RETURNING."""
     count = 0
     for chunk in _batched(rows):
-        session.execute(insert(model), chunk)
+        session.execute(insert(model.__table__), chunk)
         count += len(chunk)
     return count
 
@@ -178,8 +178,11 @@ def _insert(session: Session, model, rows: Iterable[dict]) -> int:
 def _insert_returning_ids(session: Session, model, rows: Iterable[dict]) -> list[int]:
     ids: list[int] = []
     for chunk in _batched(rows):
+        table = model.__table__
         ids.extend(
-            session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), chunk)
+            session.scalars(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), chunk
+            )
         )
     return ids
 

@@ -248,6 +248,10 @@ def test_the_demo_command_loads_prints_accounts_and_refuses_a_second_load(runner
     again = runner.invoke(main, ["demo", "--scale", "small"])
     assert again.exit_code == 1
     assert "already holds demo data" in again.output and "Traceback" not in again.output
+    skipped = runner.invoke(main, ["demo", "--skip-if-loaded"])
+    assert skipped.exit_code == 0 and "already loaded" in skipped.output
+    with Database(cli_url).sessionmaker() as session:
+        assert count(session, Listing) == 150
 
 
 def test_the_demo_command_needs_an_initialised_database(runner, cli_url):
