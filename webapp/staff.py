@@ -451,7 +451,7 @@ def job_rejected_rows(job_id: str, fmt: str):
 
 @bp.post("/rematch")
 def rematch():
-    job = get_jobs().start("rematch", current_user.id, rematch_work(actor_id=current_user.id))
+    job = get_jobs().start("rematch", current_user.id, rematch_work(settings=dict(current_app.config)))
     return redirect(url_for("staff.job", job_id=job.id))
 
 

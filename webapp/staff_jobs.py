@@ -52,14 +52,14 @@ def import_work(
     return work
 
 
-def rematch_work(*, actor_id: int) -> Callable[[Job, Database], dict]:
+def rematch_work(*, settings: dict) -> Callable[[Job, Database], dict]:
     """Recompute every match (qianfan.matching's full rematch), e.g. after a change of the matching rules."""
 
     def work(job: Job, db: Database) -> dict:
         from qianfan import matching
 
         with db.session_scope() as session:
-            summary = matching.rematch_all(session, progress=job.progress)
+            summary = matching.rematch_all(session, progress=job.progress, settings=settings)
         return {"summary": summary}
 
     return work

@@ -116,7 +116,7 @@ def test_an_order_goes_from_posting_to_a_signed_contract_counted_on_the_dashboar
     assert contracts_signed.inner_text() == "1"
     funnel_rows = staff.locator("#funnel tbody tr")
     assert (
-        funnel_rows.last.locator("td").nth(1).inner_text() == "1"
+        funnel_rows.last.locator("td").nth(1).text_content() == "1"
     )  # one order reached a signed contract
     _shot(staff, screenshots, "09-dashboard")
     staff.goto("/staff/lists/contracts")

@@ -199,3 +199,20 @@ def test_merging_a_pair_from_the_review_queue(english, factory, session):
         as_text=True
     )
     assert "Merged into" in page and "No pair is waiting" in page
+
+
+def test_the_rematch_button_runs_in_the_background_and_recommends(english, factory, session, staff):
+    order = factory.order(
+        status="published", title="道路巡检机器人采购", description="道路巡检机器人 病害识别"
+    )
+    listing = factory.listing(
+        status="published", title="道路巡检机器人", description="道路巡检机器人 病害识别"
+    )
+    session.commit()
+    response = english.submit("/staff/rematch")
+    assert _finished(english, response.location)["state"] == "finished"
+    assert "Every posting has been matched again." in english.get(response.location).get_data(
+        as_text=True
+    )
+    session.expire_all()
+    assert session.scalar(select(Match.listing_id).where(Match.order_id == order.id)) == listing.id

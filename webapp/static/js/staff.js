@@ -76,7 +76,7 @@
   draw("weeks", {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
-    grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 40, top: 56, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.weeks.labels },
     yAxis: { type: "value", minInterval: 1 },
     series: data.weeks.series.map(function (s) { return { name: s.name, type: "line", data: s.values, smooth: true }; }),
