@@ -14,6 +14,7 @@ from models.errors import DomainError
 from qianfan.cli_context import AppContext, pass_app
 from qianfan.cli_demo import demo_command
 from qianfan.cli_ingest import ingest_command, template_command
+from qianfan.cli_match import eval_command, match_command
 
 
 class QianfanGroup(click.Group):
@@ -86,5 +87,5 @@ def serve(host: str, port: int) -> None:
 
 
 # Commands of the other areas live beside their services and are registered here, in one list.
-for _command in (ingest_command, template_command, demo_command):
+for _command in (ingest_command, template_command, demo_command, match_command, eval_command):
     main.add_command(_command)

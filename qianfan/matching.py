@@ -17,6 +17,8 @@ Service API (every function takes the caller's Session, flushes and never commit
   or "package". It gives exactly the rows a full rematch would give for the same data: a query
   posting (order, demand) is ranked against all candidates; for a candidate posting (listing,
   package), every query it is or could be matched with is ranked again.
+- `rematch_changed(session, settings=None, now=None) -> dict`
+  `rematch_posting` for every published posting whose text changed since it was last tokenised.
 - `explanation(match) -> dict`: what a page shows for a Match ({"score", "parts", "terms", "passed",
   "failed", "near_miss"}); the same data is stored in `Match.score_parts` and `Match.reasons`:
   reasons = {"terms": [{"term", "weight"}], "passed": [{"id", "zh", "en"}],
@@ -39,6 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -428,6 +431,47 @@ def rematch_posting(
     return _save(
         session, side, matcher, chosen, matcher.match(chosen, now), now, scope=sorted(affected)
     )
+
+
+def rematch_changed(
+    session: Session, settings: dict | None = None, now: datetime | None = None
+) -> dict:
+    """Rematch each published posting whose kept tokens are missing or stale (new or edited text)."""
+    settings = _settings(settings)
+    done: Counter = Counter()
+    for kind, model in (
+        ("listing", Listing),
+        ("package", ServicePackage),
+        ("order", Order),
+        ("demand", ServiceDemand),
+    ):
+        for posting in session.execute(select(model).where(model.status == "published")).scalars():
+            title, body = posting_text(posting)
+            if not _tokenizer.is_current(posting.tokens, title, body):
+                rematch_posting(session, kind, posting, settings=settings, now=now)
+                done[kind] += 1
+    return dict(done)
+
+
+@dataclass(frozen=True)
+class FactorTable:
+    query_ids: list
+    candidate_ids: list
+    values: np.ndarray  # queries × candidates × factors, in Matcher.factors_ order
+
+
+def factor_table(
+    session: Session, side: Side, settings: dict, now: datetime | None = None
+) -> FactorTable:
+    """Soft factor values of every published query against every published candidate (to fit weights)."""
+    ensure_tokens(session)
+    firms = _firms(session)
+    matcher = fitted_matcher(session, side, settings, firms)
+    queries = [_record(p, firms) for p in _published(session, side.query_model)]
+    chunks = [values for _, values, _ in matcher.factor_chunks(queries, now)]
+    n_factors = len(matcher.factors_)
+    values = np.concatenate(chunks) if chunks else np.zeros((0, matcher.index_.n, n_factors))
+    return FactorTable([q.id for q in queries], [p.id for p in matcher.index_.postings], values)
 
 
 def explanation(match: Match) -> dict:
