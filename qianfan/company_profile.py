@@ -7,18 +7,20 @@ Qualifications are typed one per line as people write them ("ISO 9001", "建筑�
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest.normalize import normalize_text
 from ingest.resolve import industries, regions
 from ingest.values import parse_datetime
 from matcher.qualifications import parse_one
-from models import AuditEvent, Company, CompanyQualification, User
+from models import AuditEvent, Company, CompanyQualification, Listing, User
 from models.company import SIZE_CLASSES
 from models.errors import Forbidden, ValidationError
-from qianfan.postings import InvalidFields
+from qianfan.postings import InvalidFields, rematch_posting
 
 DESCRIPTION_MAX = 5_000
 MAX_QUALIFICATIONS = 50
@@ -100,7 +102,18 @@ def update_profile(session: Session, user: User, values: dict) -> Company:
                        detail={"fields": changed})
         )  # fmt: skip
     session.flush()
+    if changed:
+        _rematch_published_listings(session, company)
     return company
+
+
+def _rematch_published_listings(session: Session, company: Company) -> None:
+    """A new qualification or district can turn a near miss into a match: rematch the firm's listings."""
+    listings = session.scalars(
+        select(Listing).where(Listing.supplier_id == company.id, Listing.status == "published")
+    )
+    for listing in listings:
+        rematch_posting(session, "listing", listing)
 
 
 def _text(values: dict, name: str) -> str:
@@ -146,7 +159,8 @@ def _qualifications(values: dict) -> dict[str, int | None]:
             raise ValidationError(
                 "'%(text)s' names no qualification.", field="qualifications", text=written
             )
-        name = written if parsed.grade is None else parsed.name
+        # Kept as written, less spaces ("ISO 9001" -> "ISO9001"), which is how certificates are compared.
+        name = re.sub(r"\s+", "", written) if parsed.grade is None else parsed.name
         wanted[name[:120]] = parsed.grade
     if len(wanted) > MAX_QUALIFICATIONS:
         raise ValidationError(

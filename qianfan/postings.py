@@ -214,12 +214,8 @@ def close_posting(
 
 def rematch_posting(session: Session, kind: str, posting) -> None:
     """Recompute the matches of one changed posting, as the match service does for a new one."""
-    try:
-        from qianfan import matching
-    except (
-        ImportError
-    ):  # the match service is being written alongside; until it lands nothing rematches
-        return
+    from qianfan import matching
+
     matching.rematch_posting(session, kind, posting)
 
 

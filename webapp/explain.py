@@ -14,16 +14,17 @@ from flask_babel import lazy_gettext as _l
 from models import Match
 from webapp.i18n import current_locale
 
-
 # The parts of a score as the match service names them; a part not listed here shows its own name.
 PART_LABELS = {
     "text": _l("text similarity"),
+    "title": _l("title similarity"),
     "industry": _l("same industry"),
     "region": _l("region"),
-    "category": _l("category"),
+    "budget": _l("budget fits"),
+    "buyer_history": _l("worked for this buyer"),
+    "experience": _l("past contracts"),
     "qualification": _l("qualifications"),
-    "capacity": _l("capacity"),
-    "history": _l("past contracts"),
+    "grade_fit": _l("qualification grade"),
 }
 
 

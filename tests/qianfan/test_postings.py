@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, TransitionError
+from models import AuditEvent, Match, TransitionError
 from models.errors import Forbidden, NotFound
 from qianfan import company_profile, postings
 from qianfan.paging import PageRequest
@@ -175,7 +175,7 @@ def test_a_small_firm_keeps_its_profile_and_qualifications(session, supplier):
     company = company_profile.update_profile(session, supplier, values)
     assert company.region_code == "110108"
     assert {(q.name, q.grade) for q in company.qualifications} == {
-        ("ISO 9001", None),
+        ("ISO9001", None),
         ("建筑工程施工总承包", 2),
     }
     company_profile.update_profile(
@@ -187,3 +187,35 @@ def test_a_small_firm_keeps_its_profile_and_qualifications(session, supplier):
             session, supplier, {**values, "size_class": "huge", "founded_on": "2999-01-01"}
         )
     assert {e.field for e in caught.value.errors} == {"size_class", "founded_on"}
+
+
+def test_a_new_qualification_turns_a_near_miss_into_a_match(session, factory, buyer, supplier):
+    order = factory.order(
+        buyer=buyer.company, status="published", required_qualifications=["ISO 9001"]
+    )
+    listing = factory.listing(supplier=supplier.company, status="published")
+    for kind, posting in (("listing", listing), ("order", order)):  # as publishing each one does
+        postings.rematch_posting(session, kind, posting)
+    match = session.scalar(
+        select(Match).where(Match.order_id == order.id, Match.listing_id == listing.id)
+    )
+    assert match.near_miss and match.reasons["failed"]["zh"].startswith("缺少")
+    company_profile.update_profile(session, supplier, {"qualifications": "ISO 9001"})
+    session.refresh(match)
+    assert not match.near_miss and "failed" not in match.reasons
+
+
+def test_editing_a_published_order_rematches_it(session, factory, buyer):
+    order = factory.order(
+        buyer=buyer.company, status="published", title="园林绿化养护服务", description="绿化养护"
+    )
+    listing = factory.listing(status="published", title="水务物联网监测系统")
+    for kind, posting in (("listing", listing), ("order", order)):  # as publishing each one does
+        postings.rematch_posting(session, kind, posting)
+    assert session.scalar(select(Match).where(Match.listing_id == listing.id)) is None
+    values = {**postings.form_values("order", order), "title": "智慧水务数字化平台建设",
+              "description": "供水漏损治理、物联网监测与大数据分析平台"}  # fmt: skip
+    postings.save_posting(session, buyer, "order", values, order.id)
+    assert session.scalar(
+        select(Match).where(Match.listing_id == listing.id, Match.order_id == order.id)
+    )
