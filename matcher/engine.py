@@ -130,6 +130,7 @@ class Matcher:
 
     def match(self, queries: Sequence[Posting], now: datetime | None = None) -> list[MatchResult]:
         """Matches then near misses of every query, in query order and rank order."""
+        self._check_fitted()
         now = now or datetime.now(UTC)
         results: list[MatchResult] = []
         labels = {rule.id: (rule.zh, rule.en) for rule in self.rules_}

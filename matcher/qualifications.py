@@ -44,7 +44,7 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 # Standards keep their number whole: "ISO 9001" -> "iso9001", "CMMI 3" -> "cmmi3".
-_STANDARD = re.compile(r"\b(iso|iec|cmmi|itss|gb/t|gb)\s*(\d+)", re.IGNORECASE)
+_STANDARD = re.compile(r"(?<![a-z])(iso|iec|cmmi|itss|gb/t|gb)\s*(\d+)", re.IGNORECASE)
 # Certificates are listed with ; , / : and "或"; "、" separates two only after a grade or a number
 # ("承装二级、承修二级"), never inside one name ("岩土工程勘察、设计", "承装修、试电力设施").
 _SPLIT = re.compile(r"[;；,，/\n:：|]|(?<=[级号\da-zA-Z])、|或|以及")

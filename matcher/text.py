@@ -40,6 +40,21 @@ def read_background(path: Path = BACKGROUND_DF) -> tuple[int, dict[str, int]]:
     return n_documents, frequencies
 
 
+@lru_cache(maxsize=4)
+def _idf(background: Path, n_features: int) -> np.ndarray:
+    """The smoothed idf of scikit-learn, ln((1 + n) / (1 + df)) + 1, per hashed column; unseen: highest."""
+    n_documents, frequencies = read_background(background)
+    hasher = HashingVectorizer(
+        analyzer=_identity, n_features=n_features, alternate_sign=False, norm=None
+    )
+    df = np.zeros(n_features)
+    terms = list(frequencies)
+    np.add.at(df, hasher.transform([[t] for t in terms]).indices, [frequencies[t] for t in terms])
+    idf = np.log((1 + n_documents) / (1 + df)) + 1
+    idf.setflags(write=False)
+    return idf
+
+
 class TextVectorizer:
     """Token lists -> l2-normalised TF-IDF rows; raw term counts (sublinear_tf=False) measured best."""
 
@@ -55,14 +70,8 @@ class TextVectorizer:
         self.hasher_ = HashingVectorizer(
             analyzer=_identity, n_features=self.n_features, alternate_sign=False, norm=None
         )
-        n_documents, frequencies = read_background(self.background)
-        df = np.zeros(self.n_features)
-        terms = list(frequencies)
-        columns = self.hasher_.transform([[t] for t in terms]).indices
-        np.add.at(df, columns, [frequencies[t] for t in terms])
         transformer = TfidfTransformer(sublinear_tf=self.sublinear_tf, norm=None)
-        # The smoothed idf of scikit-learn: ln((1 + n) / (1 + df)) + 1; unseen words get the highest.
-        transformer.idf_ = np.log((1 + n_documents) / (1 + df)) + 1
+        transformer.idf_ = _idf(self.background, self.n_features)
         self.transformer_ = transformer
         return self
 

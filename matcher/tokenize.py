@@ -29,9 +29,9 @@ from matcher import lexicon
 _SEGMENT = re.compile(r"[a-z0-9]+(?:[-_.+/][a-z0-9]+)*\+*|[\u3400-\u9fff]+")
 _HAS_LETTER = re.compile(r"[a-z]")
 # Standards keep their number: "ISO 9001" -> "iso9001", "CMMI 3" -> "cmmi3", "GB/T 4754" -> "gb/t4754".
-_STANDARD = re.compile(r"\b(iso|iec|cmmi|itss|gb/t|gb)\s+(?=\d)")
+_STANDARD = re.compile(r"(?<![a-z])(iso|iec|cmmi|itss|gb/t|gb)\s+(?=\d)")
 FIELD_BREAK = "#"
-_VERSION = "1"  # bump when the code below changes what tokens come out
+_VERSION = "2"  # bump when the code below changes what tokens come out
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class DomainTokenizer:
                 if _HAS_LETTER.search(segment):
                     tokens.append(synonyms.get(segment, segment))
                 continue
-            for word in cutter.cut_for_search(segment, HMM=False):
+            for word in cutter.cut_for_search(segment, HMM=True):
                 if len(word) > 1 and word not in stop:
                     tokens.append(synonyms.get(word, word))
         return tokens
