@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from ingest.values import CHINA_TZ, parse_amount
 from models import (
@@ -88,6 +88,9 @@ def contract_of(session: Session, match: Match) -> Contract | None:
 # --- lists --------------------------------------------------------------------------------------
 
 _MATCH_SORTS = {"score": Match.score, "updated_at": Match.updated_at, "status": Match.status}
+# What list pages show of each match, loaded in one query per relation instead of one per row.
+_ORDER_SIDES = (selectinload(Match.order), selectinload(Match.listing))
+_SERVICE_SIDES = (selectinload(Match.demand), selectinload(Match.package))
 
 
 def order_candidates(
@@ -97,8 +100,10 @@ def order_candidates(
     order = session.get(Order, order_id)
     if order is None or not (user.is_staff or order.buyer_id == user.company_id):
         raise NotFound("No order %(id)s among yours.", id=order_id)
-    stmt = select(Match).where(
-        Match.kind == "order", Match.order_id == order_id, Match.near_miss.is_(False)
+    stmt = (
+        select(Match)
+        .options(selectinload(Match.listing))  # the order is the one above
+        .where(Match.kind == "order", Match.order_id == order_id, Match.near_miss.is_(False))
     )
     return order, paginate(session, stmt, request, _MATCH_SORTS, Match.id)
 
@@ -111,6 +116,7 @@ def recommended_orders(
     _require_role(user, "small_firm")
     stmt = (
         select(Match)
+        .options(*_ORDER_SIDES)
         .join(Listing, Listing.id == Match.listing_id)
         .join(Order, Order.id == Match.order_id)
         .where(
@@ -129,6 +135,7 @@ def recommended_packages(session: Session, user: User, request: PageRequest) -> 
     _require_role(user, "small_firm")
     stmt = (
         select(Match)
+        .options(*_SERVICE_SIDES)
         .join(ServiceDemand, ServiceDemand.id == Match.demand_id)
         .join(ServicePackage, ServicePackage.id == Match.package_id)
         .where(
@@ -149,6 +156,7 @@ def package_demands(
     statuses = ("applied",) if applicants else SUGGESTED
     stmt = (
         select(Match)
+        .options(*_SERVICE_SIDES)
         .join(ServicePackage, ServicePackage.id == Match.package_id)
         .where(
             Match.kind == "service",
@@ -167,6 +175,7 @@ def my_deals(
     demand, package = aliased(ServiceDemand), aliased(ServicePackage)
     stmt = (
         select(Match)
+        .options(*_ORDER_SIDES, *_SERVICE_SIDES)
         .outerjoin(order, order.id == Match.order_id)
         .outerjoin(listing, listing.id == Match.listing_id)
         .outerjoin(demand, demand.id == Match.demand_id)
