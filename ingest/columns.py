@@ -443,6 +443,16 @@ def convert_row(
     """One row as a record keyed by column, and every problem found in it (empty when it is valid)."""
     record: dict = {}
     problems: list[Problem] = []
+    # A value beyond the last header, or under an empty header, would be lost without a word.
+    for index, raw in enumerate(cells):
+        if (
+            raw
+            and str(raw).strip()
+            and (index >= len(headers.columns) or headers.columns[index] is None)
+        ):
+            err = ValidationError("Column %(column)s has a value but no header: '%(text)s'.", column=index + 1,
+                                  text=str(raw)[:40])  # fmt: skip
+            problems.append(Problem.from_error(err, row=row, sheet=sheet, value=str(raw)[:200]))
     for index, column in enumerate(headers.columns):
         if column is None:
             continue

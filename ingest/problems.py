@@ -48,6 +48,7 @@ ZH: dict[str, str] = {
     "This cell has %(length)s characters; the limit is %(limit)s.": "单元格有 %(length)s 个字符，上限为 %(limit)s。",
     "The cell holds a formula (%(formula)s); type the value itself.": "单元格是公式（%(formula)s），请直接填写数值。",
     "%(column)s is required.": "%(column)s 为必填项。",
+    "Column %(column)s has a value but no header: '%(text)s'.": "第 %(column)s 列有内容但没有表头：“%(text)s”。",
     "'%(text)s' is not one of: %(allowed)s.": "“%(text)s”不在可选值中：%(allowed)s。",
     "'%(text)s' is not a whole number.": "“%(text)s”不是整数。",
     "'%(text)s' must be between %(low)s and %(high)s.": "“%(text)s”应在 %(low)s 到 %(high)s 之间。",

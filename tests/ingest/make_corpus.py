@@ -211,6 +211,8 @@ def build() -> None:
          "'%(text)s' is not a web address (http:// or https://).", field="source_url", row=2)  # fmt: skip
     case("required_cell_empty.csv", "listings", text(LISTING_HEAD, "北京某科技有限公司,,描述,产品,,,,"),
          "%(column)s is required.", field="title", row=2)  # fmt: skip
+    case("value_without_header.csv", "listings", text("供应企业,供给名称", "北京某科技有限公司,产品一,多出来的一列"),
+         "Column %(column)s has a value but no header: '%(text)s'.", row=2)  # fmt: skip
     case("status_unknown.csv", "listings", text("供应企业,供给名称,状态", "北京某科技有限公司,产品一,已关闭"),
          "'%(text)s' is not one of: %(allowed)s.", field="status", row=2)  # fmt: skip
     case("gbk_bad_amount.csv", "orders", text(ORDER_HEAD, "中国电信某分公司,机房改造,约若干元,,,", encoding="gbk"),
