@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData, Numeric, func
+from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData, Numeric, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -22,9 +22,33 @@ Money = Numeric(16, 2, asdecimal=True)
 JSONList = JSON
 
 
+class UTCDateTime(TypeDecorator):
+    """An instant stored in UTC and always handed back timezone-aware, on SQLite as on PostgreSQL.
+
+    SQLite has no time zones: without this, it returns naive datetimes in whatever zone they were written
+    in, and comparing them with aware ones fails or, worse, silently differs from PostgreSQL.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give it a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {Decimal: Money, datetime: DateTime(timezone=True)}
+    type_annotation_map = {Decimal: Money, datetime: UTCDateTime}
 
 
 def utcnow() -> datetime:

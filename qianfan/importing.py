@@ -471,21 +471,10 @@ def _apply(obj, fields: dict) -> bool:
     """Set the fields that differ; True when any did."""
     changed = False
     for attr, value in fields.items():
-        if not _same(getattr(obj, attr), value):
+        if getattr(obj, attr) != value:
             setattr(obj, attr, value)
             changed = True
     return changed
-
-
-def _same(old, new) -> bool:
-    if (
-        isinstance(old, datetime)
-        and isinstance(new, datetime)
-        and (old.tzinfo is None) != (new.tzinfo is None)
-    ):
-        # SQLite hands back naive datetimes in the zone they were written in.
-        return old.replace(tzinfo=None) == new.replace(tzinfo=None)
-    return old == new
 
 
 _COMPANY_FIELDS = {"name": "name", "credit_code": "credit_code", "kind": "kind", "region": "region_code",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Date, and_, cast, exists, func, or_, select
@@ -134,7 +134,7 @@ def _weeks(session: Session, today: date) -> list[WeekRow]:
     this_monday = today - timedelta(days=today.weekday())
     first = this_monday - timedelta(weeks=WEEKS - 1)
     # Compare in UTC with a day's margin; the exact Beijing week is decided by _week_start.
-    since_ts = datetime.combine(first - timedelta(days=1), datetime.min.time())
+    since_ts = datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     series = {
         "orders": _weekly(
             session, _week_start(session, Order.published_at), Order.published_at >= since_ts, first

@@ -153,8 +153,7 @@ def test_xlsx_with_notes_sheet_english_headers_and_a_unit_in_the_header(db):
         assert order.buyer.name == "中国移动通信集团浙江有限公司"  # normalised to simplified
         assert order.buyer.kind == "large_firm"
         assert (order.region_code, order.category_code) == ("3301", "C16000000")
-        # PostgreSQL hands back the instant in UTC; SQLite the wall-clock time it was given.
-        deadline = order.deadline.astimezone(CHINA_TZ) if order.deadline.tzinfo else order.deadline
+        deadline = order.deadline.astimezone(CHINA_TZ)
         assert (deadline.day, deadline.hour, deadline.minute) == (10, 9, 30)
 
 

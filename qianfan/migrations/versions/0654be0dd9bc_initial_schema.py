@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 2d877f5a381e
+Revision ID: 0654be0dd9bc
 Revises: 
-Create Date: 2026-11-23 08:55:23.124189
+Create Date: 2026-11-23 09:20:00.075539
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '2d877f5a381e'
+revision = '0654be0dd9bc'
 down_revision = None
 branch_labels = None
 depends_on = None
