@@ -58,8 +58,8 @@ def _run(args: list[str], env: dict) -> str:
     return done.stdout
 
 
-def prepare(url: str, env: dict) -> dict[str, str]:
-    """Load the demo and add the bench accounts; returns the page URLs to measure."""
+def prepare(url: str, env: dict) -> dict[str, tuple[str, str]]:
+    """Load the demo and add the bench accounts; returns the pages to measure."""
     if url.startswith("postgresql"):
         from sqlalchemy import text
 
@@ -73,65 +73,78 @@ def prepare(url: str, env: dict) -> dict[str, str]:
     started = time.perf_counter()
     _run([_QIANFAN, "init-db"], env)
     out = _run([_QIANFAN, "demo", "--scale", "programme"], env)
-    print(f"demo loaded in {time.perf_counter() - started:.1f} s:")
+    print(f"demo loaded and matched in {time.perf_counter() - started:.1f} s:", flush=True)
     for line in out.splitlines():
         if line.startswith("  ") and ":" in line and "demo accounts" not in line:
             print("  " + line.strip())
         if line.startswith("demo accounts"):
             break
-    return _bench_accounts(url)
+    _add_accounts(url)
+    return page_urls(url)
 
 
-def _bench_accounts(url: str) -> dict[str, str]:
+def _busiest(session) -> tuple[int, int, int, int]:
+    """(small firm with the most recommendations, their number, order with the most candidates, theirs)."""
     from sqlalchemy import func, select
 
-    from models import Company, Listing, Match, Order
+    from models import Listing, Match
+
+    recommended = (Match.kind == "order", Match.near_miss.is_(False))
+    firm = session.execute(
+        select(Listing.supplier_id, func.count())
+        .join(Match, Match.listing_id == Listing.id)
+        .where(*recommended)
+        .group_by(Listing.supplier_id)
+        .order_by(func.count().desc())
+        .limit(1)
+    ).one_or_none()
+    order = session.execute(
+        select(Match.order_id, func.count())
+        .where(*recommended)
+        .group_by(Match.order_id)
+        .order_by(func.count().desc())
+        .limit(1)
+    ).one_or_none()
+    if firm is None or order is None:
+        sys.exit(
+            "the demo has no recommendations: is the matching engine (qianfan.matching) there?"
+        )
+    return (*firm, *order)
+
+
+def _add_accounts(url: str) -> None:
+    """The bench's own accounts: staff, the busiest small firm, the buyer of the busiest order."""
+    from models import Company, Order
     from qianfan.accounts import create_user
     from qianfan.db import Database
 
     db = Database(url)
     with db.session_scope() as session:
-        recommended = Match.kind == "order", Match.near_miss.is_(False)
-        supplier_id, supplier_matches = session.execute(
-            select(Listing.supplier_id, func.count())
-            .join(Match, Match.listing_id == Listing.id)
-            .where(*recommended)
-            .group_by(Listing.supplier_id)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).one_or_none() or (None, 0)
-        order_row = session.execute(
-            select(Match.order_id, func.count())
-            .where(*recommended)
-            .group_by(Match.order_id)
-            .order_by(func.count().desc())
-            .limit(1)
-        ).one_or_none()
-        if supplier_id is None or order_row is None:
-            sys.exit(
-                "the demo has no recommendations: is the matching engine (qianfan.matching) there?"
-            )
-        order = session.get(Order, order_row[0])
-        create_user(session, username="bench-staff", password=PASSWORD, role="staff")
-        create_user(
-            session,
-            username="bench-buyer",
-            password=PASSWORD,
-            role="large_firm",
-            company=order.buyer,
-        )
-        create_user(session, username="bench-supplier", password=PASSWORD, role="small_firm",
-                    company=session.get(Company, supplier_id))  # fmt: skip
-        print(
-            f"  recommendation page: {supplier_matches} recommendations for the busiest small firm"
-        )
-        print(f"  candidates page: order {order.id} with {order_row[1]} candidates")
+        supplier_id, _, order_id, _ = _busiest(session)
+        for username, role, company in (
+            ("bench-staff", "staff", None),
+            ("bench-buyer", "large_firm", session.get(Order, order_id).buyer),
+            ("bench-supplier", "small_firm", session.get(Company, supplier_id)),
+        ):
+            create_user(session, username=username, password=PASSWORD, role=role, company=company)
     db.dispose()
+
+
+def page_urls(url: str) -> dict[str, tuple[str, str]]:
+    """Page name → (bench account, path), for the busiest firm and order."""
+    from qianfan.db import Database
+
+    db = Database(url)
+    with db.session_scope() as session:
+        _, recommendations, order_id, candidates = _busiest(session)
+    db.dispose()
+    print(f"  recommendation page: {recommendations} recommendations for the busiest small firm")
+    print(f"  candidates page: order {order_id} with {candidates} candidates", flush=True)
     return {
         "recommended orders (/supply/recommended)": ("bench-supplier", "/supply/recommended"),
         "order candidates (/orders/<id>/candidates)": (
             "bench-buyer",
-            f"/orders/{order.id}/candidates",
+            f"/orders/{order_id}/candidates",
         ),
         "staff dashboard (/staff/dashboard)": ("bench-staff", "/staff/dashboard"),
     }
@@ -232,24 +245,34 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0, help="per page, at most")
     parser.add_argument("--max-requests", type=int, default=5000, help="per page, at most")
+    parser.add_argument(
+        "--sqlite-file",
+        type=Path,
+        help="keep the SQLite database here; a file already there is reused as loaded",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="qianfan-bench-web-") as tmp:
-        url = args.postgres or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        sqlite_file = (
+            args.sqlite_file.resolve() if args.sqlite_file else Path(tmp) / "bench.sqlite3"
+        )
+        url = args.postgres or f"sqlite:///{sqlite_file}"
         env = {
             **os.environ,
             "QIANFAN_DATABASE_URL": url,
             "QIANFAN_INSTANCE_DIR": str(Path(tmp) / "instance"),
+            "PYTHONPATH": str(ROOT),
         }
         os.environ.update(env)  # the accounts are created in this process too
-        pages = prepare(url, env)
+        reuse = not args.postgres and args.sqlite_file is not None and sqlite_file.exists()
+        pages = page_urls(url) if reuse else prepare(url, env)
         port = _free_port()
         server = subprocess.Popen(
             [_QIANFAN, "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
         try:
-            _wait_until_up(port)
+            _wait_until_up(server, port)
             backend = "PostgreSQL" if args.postgres else "SQLite"
             print(f"\n{args.users} users per page, {args.seconds:.0f} s or {args.max_requests} requests at most, "
                   f"waitress on 127.0.0.1, {backend}\n")  # fmt: skip
@@ -278,16 +301,21 @@ def main() -> None:
     print_machine_details()
 
 
-def _wait_until_up(port: int) -> None:
-    for _ in range(200):
+def _wait_until_up(server: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and server.poll() is None:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/health")
             if conn.getresponse().status == 200:
                 return
         except OSError:
-            time.sleep(0.1)
-    sys.exit("the server did not start")
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    sys.exit(
+        "the server did not start:\n" + server.communicate(timeout=30)[1].decode(errors="replace")
+    )
 
 
 if __name__ == "__main__":
