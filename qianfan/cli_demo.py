@@ -1,5 +1,8 @@
 """The `qianfan demo` command: load demo data at a scale, match it, advance some deals, print the accounts.
 
+Loading, the full rematch (qianfan.matching.rematch_all) and the deals are one unit of work: all of it
+is committed at the end, or nothing.
+
 It refuses to load into a database that already holds demo data (there is no `--reset`: deleting rows
 that other work may point to is not something a demo command should do); start from a fresh database.
 `--skip-if-loaded` turns that refusal into a note and exit code 0, for `make demo` run a second time.
@@ -7,29 +10,14 @@ that other work may point to is not something a demo command should do); start f
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import time
 
 import click
-from sqlalchemy.orm import Session
 
 from qianfan.cli_context import AppContext, pass_app
 from qianfan.demo import SCALES, advance_demo_deals, demo_loaded, load_demo
-
-
-def rematch(session: Session) -> dict | None:
-    """Run the matching engine over everything loaded, where `qianfan.matching` offers a full rematch.
-
-    The hook between loading and advancing deals: None when the engine is not there (then no deals
-    are advanced, and `qianfan match` can be run later).
-    """
-    if importlib.util.find_spec("qianfan.matching") is None:
-        return None
-    from qianfan import matching
-
-    run = getattr(matching, "rematch_all", None)
-    return run(session) if run is not None else None
+from qianfan.matching import rematch_all
 
 
 @click.command("demo")
@@ -60,17 +48,20 @@ def demo_command(app: AppContext, scale: str, seed: int, skip_if_loaded: bool) -
         click.echo(
             f"  notices set aside (no content, or not a purchase): {summary.set_aside_notices:,}"
         )
-        matched = rematch(session)
-        if matched is None:
+        matching_started = time.perf_counter()
+        matched = rematch_all(session, settings=app.settings)
+        click.echo(f"matched in {time.perf_counter() - matching_started:.1f} s:")
+        for side, figures in matched.items():
             click.echo(
-                "matching: not run here (no full rematch in qianfan.matching); deals not advanced"
+                f"  {side}: "
+                + ", ".join(
+                    f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in figures.items()
+                )
             )
-        else:
-            click.echo(f"matching: {matched}")
-            deals = advance_demo_deals(session, random.Random(f"{seed}:deals"))
-            click.echo(
-                "deals advanced: " + (", ".join(f"{k} {v}" for k, v in deals.items()) or "none")
-            )
+        deals = advance_demo_deals(session, random.Random(f"{seed}:deals"))
+        click.echo(
+            "deals advanced: " + (", ".join(f"{k} {v:,}" for k, v in deals.items()) or "none")
+        )
     click.echo("\ndemo accounts (passwords are shown only now; keep them or create new accounts):")
     for account in summary.accounts:
         company = f"  {account.company}" if account.company else ""

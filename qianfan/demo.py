@@ -775,13 +775,14 @@ def _fitting_phrases(profile: vocab.Profile, items: list[str], phrases: list[str
 
 ORDER_STAGES = (  # (status, share of the matches at the previous stage that reach it)
     ("seen", 1.0),
-    ("interested", 0.55),
-    ("invited", 0.6),
-    ("negotiating", 0.7),
-    ("intention_signed", 0.5),
-    ("contract_signed", 0.55),
+    ("interested", 0.6),
+    ("invited", 0.7),
+    ("negotiating", 0.75),
+    ("intention_signed", 0.6),
+    ("contract_signed", 0.6),
 )
-SAMPLE_SHARE = 0.1
+SAMPLE_SHARE = 0.1  # of the recommended matches, at least SAMPLE_FLOOR and at most SAMPLE_CAP
+SAMPLE_FLOOR = 60
 SAMPLE_CAP = 3000
 
 
@@ -789,7 +790,7 @@ def _sample_ids(session: Session, rng: random.Random, kind: str) -> list[int]:
     ids = session.scalars(
         select(Match.id).where(Match.kind == kind, Match.status == "recommended").order_by(Match.id)
     ).all()
-    size = min(len(ids), SAMPLE_CAP, max(20, int(len(ids) * SAMPLE_SHARE)))
+    size = min(len(ids), SAMPLE_CAP, max(SAMPLE_FLOOR, int(len(ids) * SAMPLE_SHARE)))
     return sorted(rng.sample(list(ids), size))
 
 
