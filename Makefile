@@ -29,7 +29,7 @@ venv-test: $(BIN)/python $(VENDOR_JS)
 ## Set up, create the SQLite database, load the small demo and serve on http://127.0.0.1:5000
 demo: venv
 	$(BIN)/qianfan init-db
-	$(BIN)/qianfan demo --scale small
+	$(BIN)/qianfan demo --scale small --skip-if-loaded
 	$(BIN)/qianfan serve --host 127.0.0.1 --port 5000
 
 ## Set up with the test extras and run the whole suite (PostgreSQL too when QIANFAN_TEST_DATABASE_URL is set)
