@@ -63,10 +63,11 @@ def explain(match: Match) -> Explanation:
     """The match's reasons in the current language."""
     language = "en" if current_locale() == "en" else "zh"
     reasons = match.reasons or {}
+    # Parts that added nothing are left out: "region 0.00" explains nothing.
     parts = [
-        (str(k), float(v))
-        for k, v in (match.score_parts or {}).items()
-        if isinstance(v, int | float)
+        (str(PART_LABELS.get(name, name)), float(value))
+        for name, value in (match.score_parts or {}).items()
+        if isinstance(value, int | float) and round(float(value), 2) != 0
     ]
     return Explanation(
         terms=_terms(reasons.get("terms")),

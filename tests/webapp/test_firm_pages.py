@@ -247,3 +247,16 @@ def test_the_small_firm_keeps_its_profile(client, firms, session):
     assert "Profile saved" in page and "高新技术企业" in page
     bad = client.submit("/supply/profile", {"founded_on": "2999-01-01"})
     assert bad.status_code == 422 and "cannot be in the future" in bad.get_data(as_text=True)
+
+
+def test_score_parts_are_named_and_empty_ones_left_out(client, firms, factory, session):
+    buyer, supplier, _ = firms
+    order = factory.order(buyer=buyer.company, status="published")
+    listing = factory.listing(supplier=supplier.company, status="published")
+    match = _recommend(
+        session, order, listing, score_parts={"text": 0.28, "buyer_history": 0.1, "region": 0.0}
+    )
+    client.login("buyer")
+    _english(client)
+    page = client.get(f"/deals/{match.id}").get_data(as_text=True)
+    assert "text similarity" in page and "worked for this buyer" in page and ">region<" not in page
