@@ -240,9 +240,8 @@ def available_actions(session: Session, user: User, match: Match) -> set[str]:
     possible = allowed_next(match)
     actions: set[str] = set()
     if side == SUPPLIER:
-        actions |= {"mark_seen"} & (
-            {"mark_seen"} if "seen" in possible and match.status == "recommended" else set()
-        )
+        if match.status == "recommended":
+            actions.add("mark_seen")
         if "interested" in possible and not match.near_miss:
             actions.add("express_interest")
         if "withdrawn" in possible:
