@@ -14,7 +14,9 @@ p50/p95/p99 latency of each page against the 200 ms p95 target, and the machine'
 
 The pages: the small firm's 推荐订单 (recommended orders, for the firm with the most recommendations),
 one order's ranked candidates (the order with the most), and the staff dashboard. The load generator
-runs on the same 2 cores as the server, so the figures are a floor for a real deployment.
+runs on the same 2 cores as the server, so the figures are a floor for a real deployment. Each user
+waits `--think` seconds on average (0.5 to 1.5 times it) between requests, as a person reading the page
+does; `--think 0` instead measures saturation, every user requesting back to back.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import re
 import socket
 import statistics
@@ -189,8 +192,9 @@ class Result:
 
 
 def measure(
-    port: int, username: str, path: str, users: int, seconds: float, max_requests: int
+    port: int, username: str, path: str, users: int, seconds: float, max_requests: int, think: float
 ) -> tuple:
+    """`users` threads request `path` until the time or request budget runs out; (Result, wall seconds)."""
     browsers = []
     for _ in range(users):
         browser = Browser(port)
@@ -204,8 +208,9 @@ def measure(
     deadline = time.perf_counter() + seconds
     start = threading.Barrier(users + 1)
 
-    def user(browser: Browser) -> None:
+    def user(browser: Browser, pause: random.Random) -> None:
         start.wait()
+        time.sleep(pause.uniform(0, think))  # users do not all click at the same instant
         while time.perf_counter() < deadline and budget.acquire(blocking=False):
             began = time.perf_counter()
             try:
@@ -217,8 +222,12 @@ def measure(
             with result.lock:
                 result.latencies.append(elapsed)
                 result.errors += status != 200
+            # A person reads the page before the next click: 0.5 to 1.5 times `think` seconds.
+            time.sleep(pause.uniform(0.5 * think, 1.5 * think))
 
-    threads = [threading.Thread(target=user, args=(b,)) for b in browsers]
+    threads = [
+        threading.Thread(target=user, args=(b, random.Random(i))) for i, b in enumerate(browsers)
+    ]
     for thread in threads:
         thread.start()
     start.wait()
@@ -243,6 +252,12 @@ def main() -> None:
         "--postgres", help="a scratch PostgreSQL database URL (its public schema is recreated)"
     )
     parser.add_argument("--users", type=int, default=20)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a user waits between requests (0: none at all)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="per page, at most")
     parser.add_argument("--max-requests", type=int, default=5000, help="per page, at most")
     parser.add_argument(
@@ -274,15 +289,15 @@ def main() -> None:
         try:
             _wait_until_up(server, port)
             backend = "PostgreSQL" if args.postgres else "SQLite"
-            print(f"\n{args.users} users per page, {args.seconds:.0f} s or {args.max_requests} requests at most, "
-                  f"waitress on 127.0.0.1, {backend}\n")  # fmt: skip
+            print(f"\n{args.users} users per page, each waiting {args.think:g} s on average between requests, "
+                  f"{args.seconds:.0f} s or {args.max_requests} requests at most, waitress on 127.0.0.1, {backend}\n")  # fmt: skip
             print(
                 f"{'page':<44} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
             )
             missed = []
             for name, (username, path) in pages.items():
                 result, wall = measure(
-                    port, username, path, args.users, args.seconds, args.max_requests
+                    port, username, path, args.users, args.seconds, args.max_requests, args.think
                 )
                 lat = result.latencies
                 p50, p95, p99 = (_percentile(lat, p) for p in (50, 95, 99))

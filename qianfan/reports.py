@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, cast, exists, func, or_, select
+from sqlalchemy import Date, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, Company, Contract, Industry, Listing, Match, Order, Region, User
@@ -33,6 +33,7 @@ EXPORT_MAX_ROWS = 100_000
 BEIJING_OFFSET = timedelta(hours=8)
 # The road of an order's match from recommendation to contract; the funnel counts each step.
 FUNNEL_PATH = ("interested", "invited", "negotiating", "intention_signed", "contract_signed")
+_ENDED = ("declined", "withdrawn", "expired")  # where a deal may end after passing some steps
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name gettext extraction knows
@@ -53,7 +54,7 @@ class WeekRow:
     week: date  # the Monday that starts it
     orders: int  # orders published
     listings: int  # listings published
-    matches: int  # order recommendations made
+    interested: int  # suppliers' interest expressed
     intentions: int  # 意向签约
     contracts: int  # 正式签约
 
@@ -145,16 +146,26 @@ def _weeks(session: Session, today: date) -> list[WeekRow]:
             Listing.published_at >= since_ts,
             first,
         ),
-        "matches": _weekly(
+        # When suppliers said they were interested (the audit trail); matches themselves are replaced by
+        # every rematch, so their creation dates say little.
+        "interested": _weekly(
             session,
-            _week_start(session, Match.created_at),
-            and_(Match.kind == "order", Match.near_miss.is_(False), Match.created_at >= since_ts),
+            _week_start(session, AuditEvent.at),
+            and_(
+                AuditEvent.object_type == Match.__tablename__,
+                AuditEvent.to_status == "interested",
+                AuditEvent.at >= since_ts,
+            ),
             first,
         ),
+        # Through the status index: only a match that got that far (or ended after it) has the date.
         "intentions": _weekly(
             session,
             _week_start(session, Match.intention_signed_at),
-            Match.intention_signed_at >= since_ts,
+            and_(
+                Match.status.in_(("intention_signed", "contract_signed", *_ENDED)),
+                Match.intention_signed_at >= since_ts,
+            ),
             first,
         ),
         "contracts": _weekly(
@@ -248,34 +259,50 @@ def _counts(row: BreakdownRow) -> tuple:
 
 def _funnel(session: Session) -> list[FunnelStep]:
     """Orders (and their matches) at each step. A match counts at a step when it is there now, is further
-    along the path, or passed through it and was later declined or withdrawn (the audit trail says so)."""
+    along the path, or passed through it and was later declined, withdrawn or expired (the audit trail
+    says so).
+
+    Only the few matches that moved past 'seen' are read, through the status index; the match table
+    itself, with every recommendation's reasons, is never scanned (at programme scale that takes seconds).
+    """
     posted = int(
         session.scalar(
             select(func.count()).select_from(Order).where(Order.status.in_(PUBLISHED_EVER))
         )
         or 0
     )
-    order_match = and_(Match.kind == "order", Match.near_miss.is_(False))
+    # order_id IS NOT NULL is kind 'order' (CHECK pair_fits_kind), answered from the order_id index alone.
     matched = session.execute(
-        select(func.count(func.distinct(Match.order_id)), func.count()).where(order_match)
+        select(func.count(func.distinct(Match.order_id)), func.count(Match.order_id)).where(
+            Match.order_id.is_not(None)
+        )
     ).one()
+    rank = {step: i for i, step in enumerate(FUNNEL_PATH)}
+    moved = session.execute(
+        select(Match.id, Match.order_id, Match.status).where(
+            Match.status.in_((*FUNNEL_PATH, *_ENDED)), Match.order_id.is_not(None)
+        )
+    ).all()
+    furthest = {match_id: rank.get(status, -1) for match_id, _order, status in moved}
+    ended = [match_id for match_id, _order, status in moved if status in _ENDED]
+    for start in range(0, len(ended), 500):
+        passed = session.execute(
+            select(AuditEvent.object_id, AuditEvent.to_status).where(
+                AuditEvent.object_type == Match.__tablename__,
+                AuditEvent.object_id.in_(ended[start : start + 500]),
+                AuditEvent.to_status.in_(FUNNEL_PATH),
+            )
+        )
+        for match_id, step in passed:
+            furthest[match_id] = max(furthest[match_id], rank[step])
+    order_of = {match_id: order_id for match_id, order_id, _status in moved}
     steps = [
         FunnelStep("posted", posted, None),
         FunnelStep("matched", int(matched[0]), int(matched[1])),
     ]
     for i, step in enumerate(FUNNEL_PATH):
-        at_or_beyond = FUNNEL_PATH[i:]
-        passed = exists().where(
-            AuditEvent.object_type == Match.__tablename__,
-            AuditEvent.object_id == Match.id,
-            AuditEvent.to_status.in_(at_or_beyond),
-        )
-        orders, matches = session.execute(
-            select(func.count(func.distinct(Match.order_id)), func.count()).where(
-                Match.kind == "order", or_(Match.status.in_(at_or_beyond), passed)
-            )
-        ).one()
-        steps.append(FunnelStep(step, int(orders), int(matches)))
+        reached = [match_id for match_id, at in furthest.items() if at >= i]
+        steps.append(FunnelStep(step, len({order_of[m] for m in reached}), len(reached)))
     return steps
 
 

@@ -4,6 +4,7 @@ and the rematch button. Every view is staff-only; the services check the role ag
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from flask import (
@@ -40,6 +41,7 @@ from webapp.pagination import page_request
 from webapp.staff_jobs import import_work, rematch_work
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+log = logging.getLogger(__name__)
 
 KIND_TITLES = {
     "order": _l("Orders"),
@@ -93,7 +95,7 @@ FUNNEL_NAMES = {
 WEEK_SERIES = {
     "orders": _l("Orders published"),
     "listings": _l("Listings published"),
-    "matches": _l("Recommendations"),
+    "interested": _l("Interest expressed"),
     "intentions": _l("Intentions signed"),
     "contracts": _l("Contracts signed"),
 }
@@ -103,19 +105,41 @@ _dashboard_lock = threading.Lock()
 
 
 def _recent_dashboard() -> reports.Dashboard:
-    """The dashboard computed at most DASHBOARD_CACHE_SECONDS ago (0: every time).
+    """The dashboard, recomputed off the request path once it is DASHBOARD_CACHE_SECONDS old (0: always now).
 
-    Its queries scan every posting, match and contract (~0.1 s at programme scale); twenty staff
-    reloading it at once would queue behind each other. One computation serves them all for a few
-    seconds, and the page says when it was computed. The lock lets only one request recompute.
+    Its figures scan every posting and deal (a second or two at programme scale); twenty staff
+    reloading it must not each wait for that. The first request computes it; after that a request
+    gets the last figures at once, and a stale one starts one background recomputation for the next.
+    The page says when its figures were computed.
     """
     ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 30)
-    cache = current_app.extensions.setdefault("qianfan_dashboard", {})
+    if ttl <= 0:
+        return reports.dashboard(get_session(), current_user)
+    cache = current_app.extensions.setdefault(
+        "qianfan_dashboard", {"board": None, "refreshing": False}
+    )
     with _dashboard_lock:
-        board = cache.get("board")
-        if board is None or ttl <= 0 or (utcnow() - board.computed_at).total_seconds() > ttl:
-            board = cache["board"] = reports.dashboard(get_session(), current_user)
+        if cache["board"] is None:
+            cache["board"] = reports.dashboard(get_session(), current_user)
+        board = cache["board"]
+        stale = (utcnow() - board.computed_at).total_seconds() > ttl
+        if stale and not cache["refreshing"]:
+            cache["refreshing"] = True
+            db, actor = current_app.extensions["qianfan_db"], current_user._get_current_object()
+            threading.Thread(
+                target=_refresh_dashboard, args=(db, actor, cache), daemon=True
+            ).start()
     return board
+
+
+def _refresh_dashboard(db, actor, cache: dict) -> None:
+    try:
+        with db.session_scope() as session:
+            cache["board"] = reports.dashboard(session, actor)
+    except Exception:  # noqa: BLE001 - the last figures stay; the next stale request tries again
+        log.exception("recomputing the staff dashboard failed")
+    finally:
+        cache["refreshing"] = False
 
 
 @bp.get("/dashboard")
@@ -339,7 +363,9 @@ def _cell(value) -> object:
 
 
 class ImportForm(FlaskForm):
-    kind = SelectField(_l("What the file holds"), choices=[SelectChoice(k, v) for k, v in IMPORT_KINDS.items()])
+    kind = SelectField(
+        _l("What the file holds"), choices=[SelectChoice(k, v) for k, v in IMPORT_KINDS.items()]
+    )
     file = FileField(
         _l("File (XLSX, CSV, JSON)"), validators=[FileRequired(_l("Choose a file to import."))]
     )
@@ -451,7 +477,9 @@ def job_rejected_rows(job_id: str, fmt: str):
 
 @bp.post("/rematch")
 def rematch():
-    job = get_jobs().start("rematch", current_user.id, rematch_work(settings=dict(current_app.config)))
+    job = get_jobs().start(
+        "rematch", current_user.id, rematch_work(settings=dict(current_app.config))
+    )
     return redirect(url_for("staff.job", job_id=job.id))
 
 

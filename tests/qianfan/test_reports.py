@@ -37,7 +37,7 @@ def signed_deal(session, factory, staff):
     listing = factory.listing(supplier=supplier, status="published", industry_code="651", published_at=published)
     match = _match(session, order, listing, created_at=published)
     for step in ("interested", "invited", "negotiating", "intention_signed", "contract_signed"):
-        transition(match, step, actor=staff)
+        transition(match, step, actor=staff).at = published
     match.intention_signed_at = datetime(2026, 3, 4, 1, 0, tzinfo=UTC)
     session.add(
         Contract(
@@ -58,7 +58,7 @@ def test_a_signed_deal_shows_in_every_part_of_the_dashboard(session, staff, sign
         ("intention_signed", 1), ("contract_signed", 1),
     ]  # fmt: skip
     this_week = board.weeks[-1]
-    assert (this_week.week, this_week.orders, this_week.listings, this_week.matches) == (MONDAY, 1, 1, 1)
+    assert (this_week.week, this_week.orders, this_week.listings, this_week.interested) == (MONDAY, 1, 1, 1)
     assert (this_week.intentions, this_week.contracts) == (1, 1)
     software = next(r for r in board.by_industry if r.code == "I")
     assert (software.name, software.orders, software.listings, software.contracts) == (
