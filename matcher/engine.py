@@ -16,6 +16,7 @@ other queries, so matching one query gives exactly what matching all of them giv
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,7 +25,7 @@ import numpy as np
 from matcher import factors
 from matcher.index import CandidateIndex
 from matcher.records import Posting
-from matcher.rules import Rule, rules_for
+from matcher.rules import Rule, kinds_fitting, rules_for
 from matcher.text import TextVectorizer
 
 # Fitted on procurement-dev (see docs/notes-matcher.md); configuration may override each one.
@@ -71,6 +72,43 @@ class MatchResult:
         return reasons
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """Ranked pairs as arrays, in query order and rank order (matches, then near misses)."""
+
+    queries: Sequence[Posting]
+    rows: np.ndarray  # index into queries
+    positions: np.ndarray  # candidate position in the index
+    scores: np.ndarray
+    near_miss: np.ndarray
+    failed: np.ndarray  # index into the matcher's rules_ for a near miss, else -1
+    values: np.ndarray  # factor values of each pair
+
+    @classmethod
+    def concatenate(cls, queries: Sequence[Posting], parts: list[tuple], n_factors: int) -> Ranked:
+        if not parts:
+            empty = np.array([], dtype=int)
+            return cls(
+                queries,
+                empty,
+                empty,
+                np.array([]),
+                empty.astype(bool),
+                empty,
+                np.zeros((0, n_factors)),
+            )
+        return cls(queries, *(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def reordered(self, order: np.ndarray) -> Ranked:
+        return Ranked(
+            self.queries, self.rows[order], self.positions[order], self.scores[order],
+            self.near_miss[order], self.failed[order], self.values[order],
+        )  # fmt: skip
+
+
 class Matcher:
     """Ranks candidates (listings or packages) for queries (orders or demands)."""
 
@@ -83,7 +121,8 @@ class Matcher:
         near_misses: int = 5,
         rules: dict[str, bool] | None = None,
         n_features: int = 2**20,
-        chunk_size: int = 64,
+        chunk_size: int = 512,
+        n_jobs: int | None = None,
     ) -> None:
         self.kind = kind
         self.weights = weights
@@ -93,6 +132,7 @@ class Matcher:
         self.rules = rules
         self.n_features = n_features
         self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
 
     def fit(self, candidates: Sequence[Posting], y=None) -> Matcher:
         """Index the candidates; `y` is unused (weights are fitted by matcher.weights)."""
@@ -107,6 +147,7 @@ class Matcher:
         self.rules_: tuple[Rule, ...] = rules_for(self.kind, self.rules)
         self.vectorizer_ = TextVectorizer(n_features=self.n_features).fit()
         self.index_ = CandidateIndex(candidates, self.vectorizer_)
+        self.blocks_: dict[frozenset, tuple[CandidateIndex, np.ndarray | None]] = {}
         return self
 
     def _check_fitted(self) -> None:
@@ -114,47 +155,198 @@ class Matcher:
             raise RuntimeError("Matcher is not fitted; call fit(candidates) first")
 
     def factor_chunks(
-        self, queries: Sequence[Posting], now: datetime | None = None
-    ) -> Iterator[tuple[Sequence[Posting], np.ndarray, dict[str, np.ndarray]]]:
-        """Per chunk of queries: the queries, factor values (queries × candidates × factors), rule masks."""
+        self,
+        queries: Sequence[Posting],
+        now: datetime | None = None,
+        index: CandidateIndex | None = None,
+    ) -> Iterator[tuple[Sequence[Posting], dict[str, np.ndarray], dict[str, np.ndarray]]]:
+        """Per chunk of queries: the queries, each factor's (queries × candidates) values, rule masks."""
         self._check_fitted()
         now = now or datetime.now(UTC)
-        for start in range(0, len(queries), self.chunk_size):
-            chunk = queries[start : start + self.chunk_size]
-            text = self.vectorizer_.transform([q.tokens.all for q in chunk])
-            title = self.vectorizer_.transform([q.tokens.title for q in chunk])
-            parts = factors.compute(self.kind, self.index_, chunk, text, title)
-            values = np.stack([parts[f] for f in self.factors_], axis=-1)
-            masks = {rule.id: rule.check(self.index_, chunk, now) for rule in self.rules_}
-            yield chunk, values, masks
+        index = index or self.index_
+        # A chunk holds queries × candidates values per factor: fewer queries against many candidates.
+        size = max(1, min(self.chunk_size, 2_000_000 // max(index.n, 1)))
+        for start in range(0, len(queries), size):
+            chunk = queries[start : start + size]
+            yield chunk, *self._chunk(chunk, index, now)
+
+    def _chunk(
+        self, chunk: Sequence[Posting], index: CandidateIndex, now: datetime
+    ) -> tuple[dict, dict]:
+        text = self.vectorizer_.transform([q.tokens.all for q in chunk])
+        title = self.vectorizer_.transform([q.tokens.title for q in chunk])
+        parts = factors.compute(self.kind, index, chunk, text, title)
+        masks = {rule.id: rule.check(index, chunk, now) for rule in self.rules_}
+        return parts, masks
+
+    def _scores(self, parts: dict[str, np.ndarray]) -> np.ndarray:
+        """Weighted sum of the parts, in float32 (elementwise, so a pair scores the same in any chunk)."""
+        scores = np.zeros(parts["text"].shape, dtype=np.float32)
+        for factor, weight in zip(self.factors_, self.weights_, strict=True):
+            if weight:
+                scores += np.float32(weight) * parts[factor]
+        return np.round(scores, 6)
+
+    def factor_values(self, parts: dict[str, np.ndarray]) -> np.ndarray:
+        """Parts as one (queries × candidates × factors) array, in `factors_` order."""
+        return np.stack([parts[f] for f in self.factors_], axis=-1)
+
+    def _block(self, query: Posting) -> tuple[CandidateIndex, np.ndarray | None]:
+        """The candidates of the kinds that fit `query`, when the kind rule is on and leaves out many.
+
+        Candidates of other kinds fail a rule no firm can fix, so they can never be matches or near
+        misses; ranking only the rest gives the same result for less work. The block keeps the index's
+        order, so ties break the same way. Returns the index and block -> index positions (None: all).
+        """
+        if not any(rule.id == "kind" for rule in self.rules_):
+            return self.index_, None
+        kinds = kinds_fitting(query)
+        found = self.blocks_.get(kinds)
+        if found is None:
+            positions = np.flatnonzero(np.isin(self.index_.kind, list(kinds)))
+            if len(positions) > self.index_.n // 2:
+                found = (self.index_, None)
+            else:
+                block = CandidateIndex(
+                    [self.index_.postings[p] for p in positions], self.vectorizer_
+                )
+                found = (block, positions)
+            self.blocks_[kinds] = found
+        return found
+
+    def rank(self, queries: Sequence[Posting], now: datetime | None = None) -> Ranked:
+        """Who matches whom, at what rank, as arrays: scoring, rules and top-K, without explanations."""
+        self._check_fitted()
+        now = now or datetime.now(UTC)
+        groups: dict[int, list[int]] = {}
+        blocks: dict[int, tuple[CandidateIndex, np.ndarray | None]] = {}
+        for row, query in enumerate(queries):
+            block = self._block(query)
+            blocks[id(block[0])] = block
+            groups.setdefault(id(block[0]), []).append(row)
+        work = []
+        for key, rows in groups.items():
+            index, positions = blocks[key]
+            size = max(1, min(self.chunk_size, 2_000_000 // max(index.n, 1)))
+            for start in range(0, len(rows), size):
+                work.append((np.array(rows[start : start + size]), index, positions))
+        if self.n_jobs and self.n_jobs > 1 and len(work) > 1:
+            with ThreadPoolExecutor(self.n_jobs) as pool:  # numpy and scipy release the GIL
+                pieces = list(pool.map(lambda w: self._rank_chunk(queries, *w, now), work))
+        else:
+            pieces = [self._rank_chunk(queries, *w, now) for w in work]
+        ranked = Ranked.concatenate(
+            queries, [p for p in pieces if p is not None], len(self.factors_)
+        )
+        # Back to query order; each query's pairs stay in their rank order (a stable sort).
+        return ranked.reordered(np.argsort(ranked.rows, kind="stable"))
+
+    def _rank_chunk(
+        self, queries, rows: np.ndarray, index: CandidateIndex, block_positions, now
+    ) -> tuple | None:
+        chunk = [queries[r] for r in rows]
+        parts, masks = self._chunk(chunk, index, now)
+        scores = self._scores(parts)
+        above = scores >= self.score_floor
+        hard = [masks[r.id] for r in self.rules_ if not r.fixable]
+        soft = [masks[r.id] for r in self.rules_ if r.fixable]
+        hard_pass = np.logical_and.reduce(hard) if hard else np.ones(scores.shape, dtype=bool)
+        soft_failed = (
+            np.add.reduce([~m for m in soft], dtype=np.int8)
+            if soft
+            else np.zeros(scores.shape, np.int8)
+        )
+        match_rows, match_positions = self._top(
+            scores, hard_pass & (soft_failed == 0) & above, self.top_k
+        )
+        near_rows = near_positions = np.array([], dtype=int)
+        if self.near_misses and soft:
+            near_rows, near_positions = self._top(
+                scores, hard_pass & (soft_failed == 1) & above, self.near_misses
+            )
+        fixable = [i for i, r in enumerate(self.rules_) if r.fixable]
+        failed_rule = np.full(len(near_rows), -1)
+        if len(near_rows):
+            # The one rule a near miss failed: the first fixable rule whose mask is False at that pair.
+            which = np.argmin(np.stack([m[near_rows, near_positions] for m in soft]), axis=0)
+            failed_rule = np.array(fixable)[which]
+        local_rows = np.concatenate([match_rows, near_rows])
+        local_positions = np.concatenate([match_positions, near_positions])
+        near = np.r_[np.zeros(len(match_rows), dtype=bool), np.ones(len(near_rows), dtype=bool)]
+        order = np.lexsort((near, local_rows))  # by query, matches before near misses; stable
+        local_rows, local_positions, near = local_rows[order], local_positions[order], near[order]
+        failed = np.r_[np.full(len(match_rows), -1), failed_rule][order]
+        values = np.stack([parts[f][local_rows, local_positions] for f in self.factors_], axis=-1)
+        positions = local_positions if block_positions is None else block_positions[local_positions]
+        return (
+            rows[local_rows],
+            positions,
+            scores[local_rows, local_positions],
+            near,
+            failed,
+            values,
+        )
+
+    def _top(
+        self, scores: np.ndarray, selected: np.ndarray, limit: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, positions) of each row's best `limit` selected candidates, best first.
+
+        Scores are rounded to 1e-6; the key subtracts position × 1e-13, so keys are distinct and order
+        by score, then by candidate position: the same whichever queries are ranked together. A
+        partition on distinct keys finds each row's limit-th best quickly; only those are sorted.
+        """
+        n_rows, n = scores.shape
+        if n == 0 or limit <= 0:
+            return np.array([], dtype=int), np.array([], dtype=int)
+        keys = np.where(selected, scores.astype(np.float64), -1.0) - np.arange(n) * 1e-13
+        keep = selected
+        if limit < n:
+            threshold = np.partition(keys, n - limit, axis=1)[:, n - limit]
+            keep = selected & (keys >= threshold[:, None])
+        rows, positions = np.nonzero(keep)
+        order = np.lexsort((-keys[rows, positions], rows))
+        return rows[order], positions[order]
+
+    def explain(self, ranked: Ranked, now: datetime | None = None) -> list[MatchResult]:
+        """Each ranked pair with its parts, shared terms and rules: what is stored and shown."""
+        now = now or datetime.now(UTC)
+        labels = {rule.id: (rule.zh, rule.en) for rule in self.rules_}
+        rule_ids = tuple(rule.id for rule in self.rules_)
+        results: list[MatchResult] = []
+        explainer = None
+        rank = 0
+        for i in range(len(ranked.rows)):
+            query = ranked.queries[ranked.rows[i]]
+            if explainer is None or explainer.query is not query:
+                explainer, rank = _Explainer(self, query), 0
+            rank += 1
+            position = int(ranked.positions[i])
+            candidate = self.index_.postings[position]
+            failed = self.rules_[ranked.failed[i]] if ranked.failed[i] >= 0 else None
+            zh, en = failed.why(query, candidate, now) if failed else (None, None)
+            results.append(
+                MatchResult(
+                    query_id=query.id,
+                    candidate_id=candidate.id,
+                    score=float(ranked.scores[i]),
+                    rank=rank,
+                    parts=self._parts(ranked.values[i]),
+                    shared_terms=explainer.shared_terms(position),
+                    rules_passed=tuple(r for r in rule_ids if failed is None or r != failed.id),
+                    near_miss=bool(ranked.near_miss[i]),
+                    failed_rule=failed.id if failed else None,
+                    failed_zh=zh,
+                    failed_en=en,
+                    rule_labels=labels,
+                )
+            )
+        return results
 
     def match(self, queries: Sequence[Posting], now: datetime | None = None) -> list[MatchResult]:
-        """Matches then near misses of every query, in query order and rank order."""
-        self._check_fitted()
+        """Matches then near misses of every query, in query order and rank order, explained."""
         now = now or datetime.now(UTC)
-        results: list[MatchResult] = []
-        labels = {rule.id: (rule.zh, rule.en) for rule in self.rules_}
-        for chunk, values, masks in self.factor_chunks(queries, now):
-            scores = np.round(values @ self.weights_, 6)
-            failed = np.zeros(scores.shape, dtype=np.int8)
-            for mask in masks.values():
-                failed += ~mask
-            above = scores >= self.score_floor
-            for row, query in enumerate(chunk):
-                results.extend(
-                    self._rank_one(
-                        query,
-                        values[row],
-                        scores[row],
-                        failed[row],
-                        above[row],
-                        masks,
-                        row,
-                        now,
-                        labels,
-                    )
-                )
-        return results
+        return self.explain(self.rank(queries, now), now)
 
     def score_pairs(
         self, query: Posting, candidate_ids: Sequence, now: datetime | None = None
@@ -163,9 +355,10 @@ class Matcher:
         wanted = [(c, self.index_.position[c]) for c in candidate_ids if c in self.index_.position]
         if not wanted:
             return {}
-        _, values, _ = next(self.factor_chunks([query], now))
-        scores = np.round(values[0] @ self.weights_, 6)
-        return {c: (float(scores[p]), self._parts(values[0][p])) for c, p in wanted}
+        _, parts, _ = next(self.factor_chunks([query], now))
+        scores = self._scores(parts)[0]
+        values = self.factor_values(parts)[0]
+        return {c: (float(scores[p]), self._parts(values[p])) for c, p in wanted}
 
     def _parts(self, values: np.ndarray) -> dict[str, float]:
         return {
@@ -173,70 +366,17 @@ class Matcher:
             for f, w, v in zip(self.factors_, self.weights_, values, strict=True)
         }
 
-    def _best(self, selected: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
-        positions = np.flatnonzero(selected)
-        if len(positions) > limit:
-            # argpartition first: only the best few need a full, deterministic sort.
-            cut = np.argpartition(-scores[positions], limit - 1)[:limit]
-            threshold = scores[positions[cut]].min()
-            positions = positions[scores[positions] >= threshold]
-        order = np.lexsort((positions, -scores[positions]))
-        return positions[order][:limit]
-
-    def _rank_one(
-        self, query, values, scores, failed, above, masks, row, now, labels
-    ) -> list[MatchResult]:
-        best = self._best((failed == 0) & above, scores, self.top_k)
-        near: np.ndarray = np.array([], dtype=int)
-        fixable = [rule for rule in self.rules_ if rule.fixable]
-        if self.near_misses and fixable:
-            fixable_failed = np.zeros(len(scores), dtype=bool)
-            for rule in fixable:
-                fixable_failed |= ~masks[rule.id][row]
-            near = self._best((failed == 1) & fixable_failed & above, scores, self.near_misses)
-        explain = _Explainer(self, query)
-        passed_all = tuple(rule.id for rule in self.rules_)
-        out = []
-        for rank, position in enumerate([*best, *near], start=1):
-            candidate = self.index_.postings[position]
-            is_near = rank > len(best)
-            failed_rule = None
-            if is_near:
-                failed_rule = next(rule for rule in fixable if not masks[rule.id][row][position])
-            zh, en = failed_rule.why(query, candidate, now) if failed_rule else (None, None)
-            out.append(
-                MatchResult(
-                    query_id=query.id,
-                    candidate_id=candidate.id,
-                    score=float(scores[position]),
-                    rank=rank,
-                    parts=self._parts(values[position]),
-                    shared_terms=explain.shared_terms(position),
-                    rules_passed=tuple(
-                        r for r in passed_all if failed_rule is None or r != failed_rule.id
-                    ),
-                    near_miss=is_near,
-                    failed_rule=failed_rule.id if failed_rule else None,
-                    failed_zh=zh,
-                    failed_en=en,
-                    rule_labels=labels,
-                )
-            )
-        return out
-
 
 class _Explainer:
     """The terms a query shares with a candidate, weighted by their product in the two TF-IDF rows."""
 
     def __init__(self, matcher: Matcher, query: Posting) -> None:
+        self.query = query
         self.index = matcher.index_
-        weights = matcher.vectorizer_.term_weights(query.tokens.all)
+        vectorizer = matcher.vectorizer_
+        weights = vectorizer.term_weights(query.tokens.all)
         terms = list(weights)
-        columns = (
-            matcher.vectorizer_.hasher_.transform([[t] for t in terms]).indices
-            if terms
-            else np.array([], dtype=int)
-        )
+        columns = np.array([vectorizer.column(t) for t in terms], dtype=np.int64)
         order = np.argsort(columns, kind="stable")
         self.columns = columns[order]
         self.terms = [terms[i] for i in order]
@@ -245,11 +385,13 @@ class _Explainer:
     def shared_terms(self, position: int) -> tuple[tuple[str, float], ...]:
         text = self.index.text
         start, end = text.indptr[position], text.indptr[position + 1]
-        _, in_query, in_row = np.intersect1d(
-            self.columns, text.indices[start:end], return_indices=True
-        )
-        products = self.weights[in_query] * text.data[start:end][in_row]
+        row_columns = text.indices[start:end]  # sorted (CandidateIndex sorts them)
+        if not len(row_columns) or not len(self.columns):
+            return ()
+        at = np.minimum(np.searchsorted(row_columns, self.columns), len(row_columns) - 1)
+        shared = np.flatnonzero(row_columns[at] == self.columns)
+        products = self.weights[shared] * text.data[start:end][at[shared]]
         best = np.argsort(-products, kind="stable")[:SHARED_TERMS]
         return tuple(
-            (self.terms[in_query[i]], round(float(products[i]), 4)) for i in best if products[i] > 0
+            (self.terms[shared[i]], round(float(products[i]), 4)) for i in best if products[i] > 0
         )

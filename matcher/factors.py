@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from matcher.index import INDUSTRY_LEVELS, REGION_LEVELS, CandidateIndex
+from matcher.index import CandidateIndex
 from matcher.records import Posting
 
 ORDER_FACTORS = (
@@ -33,14 +33,18 @@ def factor_names(kind: str) -> tuple[str, ...]:
 
 
 def _similarity(queries: sp.csr_matrix, candidates_t: sp.csr_matrix) -> np.ndarray:
-    return np.asarray((queries @ candidates_t).todense(), dtype=np.float64)
+    return (queries @ candidates_t).toarray()
 
 
 def _closeness(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
     """exp(-|ln a - ln b| / 2): 1 for equal amounts, 0.5 for a factor of e^1.4 ≈ 4 apart; 0 if unknown."""
+    log_a, log_b = log_a.astype(np.float32), log_b.astype(np.float32)
+    if np.isnan(log_a).all() or np.isnan(log_b).all():
+        return np.zeros(np.broadcast_shapes(log_a.shape, log_b.shape), dtype=np.float32)
     with np.errstate(invalid="ignore"):
-        value = np.exp(-np.abs(log_a - log_b) / 2)
-    return np.nan_to_num(value, nan=0.0)
+        value = np.exp(np.float32(-0.5) * np.abs(log_a - log_b))
+    value[np.isnan(value)] = 0.0
+    return value
 
 
 def _log(amount: float | None) -> float:
@@ -54,54 +58,33 @@ def compute(
     text: sp.csr_matrix,
     title: sp.csr_matrix,
 ) -> dict[str, np.ndarray]:
-    """Each factor as a (queries × candidates) matrix; `text`/`title` are the queries' TF-IDF rows."""
+    """Each factor as a (queries × candidates) float32 matrix; `text`/`title`: the queries' TF-IDF rows."""
     rows, n = len(queries), index.n
     parts = {"text": _similarity(text, index.text_t), "title": _similarity(title, index.title_t)}
     if kind == "order":
         industries = [q.industry_code or q.owner.industry_code for q in queries]
         regions = [q.region_codes[0] if q.region_codes else q.owner.region_code for q in queries]
-        parts["industry"] = np.stack(
-            [
-                index.by_prefix("industry", index.industry, code, INDUSTRY_LEVELS)
-                for code in industries
-            ]
-        ).reshape(rows, n)
-        parts["region"] = np.stack(
-            [index.by_prefix("region", index.firm_region, code, REGION_LEVELS) for code in regions]
-        ).reshape(rows, n)
+        parts["industry"] = _rows(index, "industry", industries, index.industry.agreement)
+        parts["region"] = _rows(index, "region", regions, index.firm_region.agreement)
         budgets = np.array([_log(q.amount) for q in queries])
         parts["budget"] = _closeness(budgets[:, None], index.log_past_amount[None, :])
-        history = np.zeros((rows, n))
+        history = np.zeros((rows, n), dtype=np.float32)
         for row, query in enumerate(queries):
             for position, count in index.history.get(query.owner.id, ()):
                 history[row, position] = count / (1 + count)
         parts["buyer_history"] = history
         parts["experience"] = np.broadcast_to(index.experience[None, :], (rows, n))
-        parts["qualification"] = np.stack(
-            [_qualification_share(index, q) for q in queries]
-        ).reshape(rows, n)
-        parts["grade_fit"] = np.stack(
-            [_qualification_share(index, q, exact=True) for q in queries]
-        ).reshape(rows, n)
+        parts["qualification"] = _share_rows(index, queries, exact=False)
+        parts["grade_fit"] = _share_rows(index, queries, exact=True)
     else:
-        parts["industry"] = np.stack(
-            [
-                index.cached(
-                    "eligible-industry",
-                    q.owner.industry_code,
-                    lambda q=q: _listed(index, q.owner.industry_code),
-                )
-                for q in queries
-            ]
-        ).reshape(rows, n)
-        parts["region"] = np.stack(
-            [
-                index.by_prefix(
-                    "provider-region", index.firm_region, q.owner.region_code, REGION_LEVELS
-                )
-                for q in queries
-            ]
-        ).reshape(rows, n)
+        listed = index.industries_listed.listing_prefix_of
+        industries = [q.owner.industry_code for q in queries]
+        parts["industry"] = _rows(
+            index, "listed-industry", industries, lambda c: listed(c).astype(np.float32)
+        )
+        parts["region"] = _rows(
+            index, "region", [q.owner.region_code for q in queries], index.firm_region.agreement
+        )
         budgets = np.array([_log(q.amount) for q in queries])
         with np.errstate(divide="ignore", invalid="ignore"):
             values = np.log(index.amount)
@@ -109,29 +92,29 @@ def compute(
     return parts
 
 
+def _rows(index: CandidateIndex, name: str, values: Sequence, compute) -> np.ndarray:
+    """One cached vector per distinct query value, as a (queries × candidates) matrix."""
+    return np.stack(
+        [index.cached(name, value, lambda value=value: compute(value)) for value in values]
+    )
+
+
+def _share_rows(index: CandidateIndex, queries: Sequence[Posting], exact: bool) -> np.ndarray:
+    if not any(q.required_qualifications for q in queries):
+        return np.zeros((len(queries), index.n), dtype=np.float32)
+    return np.stack([_qualification_share(index, q, exact) for q in queries])
+
+
 def _qualification_share(index: CandidateIndex, query: Posting, exact: bool = False) -> np.ndarray:
     entries = [entry for entry in query.required_qualifications if entry]
     if not entries:
-        return np.zeros(index.n)
+        return np.zeros(index.n, dtype=np.float32)
 
     def share() -> np.ndarray:
         met = [
             np.logical_or.reduce([index.holders(need, exact) for need in entry])
             for entry in entries
         ]
-        return np.mean(met, axis=0)
+        return np.mean(met, axis=0).astype(np.float32)
 
     return index.cached("qualification-share", (tuple(entries), exact), share)
-
-
-def _listed(index: CandidateIndex, industry: str | None) -> np.ndarray:
-    """1 where a package names the firm's industry (or a broader one) among those it is for."""
-    if not industry:
-        return np.zeros(index.n)
-    return np.array(
-        [
-            any(industry.startswith(code) for code in p.eligible_industry_codes)
-            for p in index.postings
-        ],
-        dtype=float,
-    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -19,21 +19,74 @@ from matcher.records import Posting
 from matcher.text import TextVectorizer
 
 
-def prefix_agreement(a: str | None, b: str | None, levels: Sequence[int]) -> float:
-    """Share of levels two hierarchical codes agree on, out of the levels the shallower one has.
+class PrefixCodes:
+    """One hierarchical code per candidate as integer arrays per level, for agreement with a query's code.
 
-    A district inside the city asked for agrees fully; another district of the same city agrees on
-    2 of 3 levels (region codes: province 2, city 4, district 6 digits).
+    Agreement is the share of levels two codes agree on, out of the levels the shallower one has: a
+    district inside the city asked for agrees fully; another district of the same city agrees on 2 of
+    3 levels (region codes: province 2, city 4, district 6 digits).
     """
-    if not a or not b:
-        return 0.0
-    depth = min(sum(len(a) >= n for n in levels), sum(len(b) >= n for n in levels))
-    shared = 0
-    for length in levels[:depth]:
-        if a[:length] != b[:length]:
-            break
-        shared += 1
-    return shared / depth if depth else 0.0
+
+    def __init__(self, codes: Sequence[str | None], levels: Sequence[int]) -> None:
+        self.levels = levels
+        self.maps: list[dict[str, int]] = [{} for _ in levels]
+        self.arrays = [
+            np.array(
+                [m.setdefault(c[:n], len(m)) if c and len(c) >= n else -1 for c in codes],
+                dtype=np.int64,
+            )
+            for m, n in zip(self.maps, levels, strict=True)
+        ]
+        self.depth = np.array(
+            [sum(len(c or "") >= n for n in levels) for c in codes], dtype=np.int64
+        )
+
+    def agreement(self, code: str | None) -> np.ndarray:
+        """The agreement of `code` with every candidate's code."""
+        if not code:
+            return np.zeros(len(self.depth), dtype=np.float32)
+        depth = np.minimum(self.depth, sum(len(code) >= n for n in self.levels))
+        shared = np.zeros(len(self.depth))
+        run = np.ones(len(self.depth), dtype=bool)
+        for i, (mapping, n) in enumerate(zip(self.maps, self.levels, strict=True)):
+            wanted = mapping.get(code[:n], -2) if len(code) >= n else -2
+            run &= (self.arrays[i] == wanted) & (depth > i)
+            shared += run
+        return np.where(depth > 0, shared / np.maximum(depth, 1), 0.0).astype(np.float32)
+
+
+class ListedCodes:
+    """A list of codes per candidate (regions served, industries or sizes eligible); empty means any."""
+
+    def __init__(self, lists: Sequence[Sequence[str]]) -> None:
+        self.n = len(lists)
+        self.empty = np.array([not codes for codes in lists], dtype=bool)
+        self.by_code: dict[str, list[int]] = defaultdict(list)
+        for position, codes in enumerate(lists):
+            for code in codes:
+                self.by_code[code].append(position)
+
+    def _mark(self, codes: Iterable[str]) -> np.ndarray:
+        mask = np.zeros(self.n, dtype=bool)
+        for code in codes:
+            if code in self.by_code:
+                mask[self.by_code[code]] = True
+        return mask
+
+    def listing_prefix_of(self, value: str | None) -> np.ndarray:
+        """Candidates listing `value` or a broader code of it ("42" lists "420506")."""
+        if not value:
+            return np.zeros(self.n, dtype=bool)
+        return self._mark(value[:k] for k in range(1, len(value) + 1))
+
+    def listing_related(self, value: str) -> np.ndarray:
+        """Candidates listing a code broader or narrower than `value`."""
+        return self.listing_prefix_of(value) | self._mark(
+            c for c in self.by_code if c.startswith(value)
+        )
+
+    def listing_exactly(self, value: str | None) -> np.ndarray:
+        return self._mark([value]) if value else np.zeros(self.n, dtype=bool)
 
 
 REGION_LEVELS = (2, 4, 6)  # province, city, district (统计用区划代码)
@@ -60,6 +113,7 @@ class CandidateIndex:
         self.n = len(self.postings)
         self.text = vectorizer.transform([p.tokens.all for p in self.postings])
         self.title = vectorizer.transform([p.tokens.title for p in self.postings])
+        self.text.sort_indices()
         self.text_t = self.text.T.tocsr()
         self.title_t = self.title.T.tocsr()
         self.owner_code: dict[Hashable, int] = {}
@@ -87,12 +141,16 @@ class CandidateIndex:
             ]
         )
         firms = [p.owner for p in self.postings]
-        self.firm_region = [f.region_code for f in firms]
-        self.industry = [
-            p.industry_code or f.industry_code for p, f in zip(self.postings, firms, strict=True)
-        ]
+        self.firm_region = PrefixCodes([f.region_code for f in firms], REGION_LEVELS)
+        self.regions_listed = ListedCodes([p.region_codes for p in self.postings])
+        self.industries_listed = ListedCodes([p.eligible_industry_codes for p in self.postings])
+        self.sizes_listed = ListedCodes([p.eligible_sizes for p in self.postings])
+        self.industry = PrefixCodes(
+            [p.industry_code or f.industry_code for p, f in zip(self.postings, firms, strict=True)],
+            INDUSTRY_LEVELS,
+        )
         n_contracts = np.array([f.n_contracts for f in firms], dtype=float)
-        self.experience = np.minimum(1.0, np.log1p(n_contracts) / math.log(21))
+        self.experience = np.minimum(1.0, np.log1p(n_contracts) / math.log(21)).astype(np.float32)
         self.log_past_amount = np.array(
             [_log_median([a for a in f.past_amounts if a and a > 0]) for f in firms]
         )
@@ -142,18 +200,6 @@ class CandidateIndex:
             return mask
 
         return self.cached("holders", (required.key, required.grade, exact), compute_by_key)
-
-    def by_prefix(
-        self, name: str, codes: Sequence[str | None], query: str | None, levels: Sequence[int]
-    ):
-        """Agreement of `query` with each candidate's code, cached per query value."""
-        return self.cached(
-            name,
-            query,
-            lambda: np.array(
-                [prefix_agreement(query, code, levels) for code in codes], dtype=float
-            ),
-        )
 
 
 def _log_median(amounts: Sequence[float]) -> float:

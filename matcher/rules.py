@@ -75,13 +75,24 @@ def _why_own(query: Posting, candidate: Posting, now: datetime) -> tuple[str, st
     return "同一企业发布", "Posted by the same company"
 
 
-def _kind_fits(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    def fits(kind: str, side: str) -> np.ndarray:
-        allowed = ORDER_KIND_FITS.get(kind, set()) if side == "order" else {kind}
-        return np.array([k in allowed for k in index.kind], dtype=bool)
+def kinds_fitting(query: Posting) -> frozenset[str]:
+    """The candidate kinds that can serve `query`: listing kinds for an order, its own category otherwise."""
+    return (
+        frozenset(ORDER_KIND_FITS.get(query.kind, ()))
+        if query.side == "order"
+        else frozenset((query.kind,))
+    )
 
-    return np.array(
-        [index.cached("kind", (q.kind, q.side), lambda q=q: fits(q.kind, q.side)) for q in queries]
+
+def _kind_fits(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    def fits(kinds: frozenset[str]) -> np.ndarray:
+        return np.isin(index.kind, list(kinds))
+
+    return np.stack(
+        [
+            index.cached("kind", kinds_fitting(q), lambda q=q: fits(kinds_fitting(q)))
+            for q in queries
+        ]
     ).reshape(len(queries), index.n)
 
 
@@ -137,23 +148,14 @@ def _why_capacity(query: Posting, candidate: Posting, now: datetime) -> tuple[st
     )
 
 
-def _serves(region: str | None, served: Sequence[str]) -> bool:
-    return (
-        not region
-        or not served
-        or any(region.startswith(code) or code.startswith(region) for code in served)
-    )
-
-
 def _region(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    def serving(region: str) -> np.ndarray:
-        return np.array([_serves(region, p.region_codes) for p in index.postings], dtype=bool)
-
+    served = index.regions_listed
     out = np.ones((len(queries), index.n), dtype=bool)
     for row, query in enumerate(queries):
         if query.region_codes:
+            region = query.region_codes[0]
             out[row] = index.cached(
-                "serves", query.region_codes[0], lambda q=query: serving(q.region_codes[0])
+                "serves", region, lambda r=region: served.empty | served.listing_related(r)
             )
     return out
 
@@ -191,27 +193,19 @@ def _why_age(query: Posting, candidate: Posting, now: datetime) -> tuple[str, st
 
 def _eligible(
     name: str,
-    values: Callable[[Posting], Sequence[str]],
+    listed: Callable[[CandidateIndex], object],
     attribute: Callable[[Posting], str | None],
-    exact: bool,
 ):
-    def check(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-        def compute(value: str | None) -> np.ndarray:
-            return np.array(
-                [
-                    not values(p)
-                    or (
-                        value is not None
-                        and any(value == v if exact else value.startswith(v) for v in values(p))
-                    )
-                    for p in index.postings
-                ],
-                dtype=bool,
-            )
+    """A rule met when the package lists nothing, or lists the query firm's value (or a broader one)."""
 
-        return np.array(
-            [index.cached(name, attribute(q), lambda q=q: compute(attribute(q))) for q in queries]
-        ).reshape(len(queries), index.n)
+    def check(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+        codes = listed(index)
+        match = codes.listing_exactly if name == "size" else codes.listing_prefix_of
+
+        def allowed(value: str | None) -> np.ndarray:
+            return index.cached(name, value, lambda: codes.empty | match(value))
+
+        return np.stack([allowed(attribute(q)) for q in queries]).reshape(len(queries), index.n)
 
     return check
 
@@ -242,15 +236,15 @@ RULES: tuple[Rule, ...] = (
     Rule("age", "service", "企业成立年限符合", "Firm age is eligible", True, _age, _why_age),
     Rule(
         "district", "service", "所在地区符合", "District is eligible", True,
-        _eligible("district", lambda p: p.region_codes, lambda q: q.owner.region_code, exact=False), _why_district,
+        _eligible("district", lambda index: index.regions_listed, lambda q: q.owner.region_code), _why_district,
     ),
     Rule(
         "industry", "service", "所属行业符合", "Industry is eligible", True,
-        _eligible("industry", lambda p: p.eligible_industry_codes, lambda q: q.owner.industry_code, exact=False), _why_industry,
+        _eligible("industry", lambda index: index.industries_listed, lambda q: q.owner.industry_code), _why_industry,
     ),
     Rule(
         "size", "service", "企业规模符合", "Size class is eligible", True,
-        _eligible("size", lambda p: p.eligible_sizes, lambda q: q.owner.size_class, exact=True), _why_size,
+        _eligible("size", lambda index: index.sizes_listed, lambda q: q.owner.size_class), _why_size,
     ),
 )  # fmt: skip
 

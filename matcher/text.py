@@ -10,6 +10,8 @@ counts, with the highest weight, and no vocabulary has to be kept in step with t
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
+from sklearn.utils import murmurhash3_32
 
 from matcher import lexicon
 
@@ -73,6 +76,7 @@ class TextVectorizer:
         transformer = TfidfTransformer(sublinear_tf=self.sublinear_tf, norm=None)
         transformer.idf_ = _idf(self.background, self.n_features)
         self.transformer_ = transformer
+        self._columns: dict[str, int] = {}
         return self
 
     def _check(self) -> None:
@@ -86,13 +90,25 @@ class TextVectorizer:
         counts = self.hasher_.transform(documents)
         return normalize(self.transformer_.transform(counts), copy=False).astype(np.float32)
 
+    def column(self, term: str) -> int:
+        """The hashed column of `term`, as HashingVectorizer computes it (murmurhash3, absolute value)."""
+        found = self._columns.get(term)
+        if found is None:
+            h = murmurhash3_32(term, seed=0)
+            found = self._columns[term] = (2**31 - 1 if h == -(2**31) else abs(h)) % self.n_features
+        return found
+
     def term_weights(self, tokens: Sequence[str]) -> dict[str, float]:
-        """Each distinct token's weight in the l2-normalised row of `tokens` (for explanations)."""
+        """Each distinct token's weight in the l2-normalised TF-IDF row of `tokens` (for explanations)."""
         self._check()
-        distinct = list(dict.fromkeys(tokens))
-        if not distinct:
-            return {}
-        row = self.transform([tokens])
-        lookup = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
-        columns = self.hasher_.transform([[t] for t in distinct]).indices.tolist()
-        return {t: lookup.get(c, 0.0) for t, c in zip(distinct, columns, strict=True)}
+        counts = Counter(tokens)
+        by_column: Counter = Counter()
+        columns = {term: self.column(term) for term in counts}
+        for term, count in counts.items():
+            by_column[columns[term]] += count
+        idf = self.transformer_.idf_
+        raw = {
+            c: (1 + math.log(n) if self.sublinear_tf else n) * idf[c] for c, n in by_column.items()
+        }
+        norm = math.sqrt(sum(v * v for v in raw.values())) or 1.0
+        return {term: raw[columns[term]] / norm for term in counts}

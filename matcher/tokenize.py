@@ -19,6 +19,7 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba
 
@@ -76,13 +77,16 @@ class DomainTokenizer:
                 self.version = _VERSION + lexicon.fingerprint(
                     self.dictionary, self.stop_words, self.synonyms
                 )
+                # Notices repeat their phrases (招标范围, 施工图纸范围内...): each run is cut once.
+                self._words = lru_cache(maxsize=200_000)(self._cut)
                 self._jieba = tokenizer
         return self._jieba
 
     def __call__(self, text: str | None) -> list[str]:
         """Tokens of `text` in reading order."""
-        cutter = self._jieba or self._load()
-        stop, synonyms = self._stop, self._synonyms
+        if self._jieba is None:
+            self._load()
+        synonyms = self._synonyms
         tokens: list[str] = []
         for segment in _SEGMENT.findall(_STANDARD.sub(r"\1", normalize_text(text).lower())):
             if (
@@ -91,10 +95,14 @@ class DomainTokenizer:
                 if _HAS_LETTER.search(segment):
                     tokens.append(synonyms.get(segment, segment))
                 continue
-            for word in cutter.cut_for_search(segment, HMM=True):
-                if len(word) > 1 and word not in stop:
-                    tokens.append(synonyms.get(word, word))
+            tokens.extend(self._words(segment))
         return tokens
+
+    def _cut(self, segment: str) -> tuple[str, ...]:
+        """The kept words of one run of Chinese characters."""
+        stop, synonyms = self._stop, self._synonyms
+        words = self._jieba.cut_for_search(segment, HMM=True)
+        return tuple(synonyms.get(w, w) for w in words if len(w) > 1 and w not in stop)
 
     def posting(self, title: str | None, body: str | None) -> PostingTokens:
         return PostingTokens(tuple(self(title)), tuple(self(body)))

@@ -57,8 +57,9 @@ def utcnow() -> datetime:
 
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    # Indexed: "what changed since" is cheap (the matcher's kept index checks it on every rematch).
     updated_at: Mapped[datetime] = mapped_column(
-        default=utcnow, onupdate=utcnow, server_default=func.now()
+        default=utcnow, onupdate=utcnow, server_default=func.now(), index=True
     )
 
 

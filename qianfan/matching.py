@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from matcher.engine import Matcher, MatchResult
@@ -245,17 +245,21 @@ _cache_lock = threading.Lock()
 
 
 def _candidate_version(session: Session, side: Side) -> tuple:
-    """Changes whenever anything the candidate index is built from changes."""
+    """Changes whenever anything the candidate index is built from changes (one round trip)."""
     model = side.candidate_model
-    return (
-        *session.execute(
-            select(func.count(model.id), func.max(model.id), func.max(model.updated_at))
-        ).one(),
-        *session.execute(select(func.count(Company.id), func.max(Company.updated_at))).one(),
-        *session.execute(
-            select(func.count(CompanyQualification.id), func.max(CompanyQualification.id))
-        ).one(),
-        *session.execute(select(func.count(Contract.id), func.max(Contract.updated_at))).one(),
+
+    def scalar(*columns):
+        return [select(column).scalar_subquery() for column in columns]
+
+    return tuple(
+        session.execute(
+            select(
+                *scalar(func.count(model.id), func.max(model.id), func.max(model.updated_at)),
+                *scalar(func.count(Company.id), func.max(Company.updated_at)),
+                *scalar(func.count(CompanyQualification.id), func.max(CompanyQualification.id)),
+                *scalar(func.count(Contract.id), func.max(Contract.updated_at)),
+            )
+        ).one()
     )
 
 
@@ -295,6 +299,13 @@ def _row(side: Side, result: MatchResult, now: datetime) -> dict:
         "near_miss": result.near_miss,
         "updated_at": now,
     }
+
+
+def _by_columns(rows: list[dict]) -> dict[tuple, list[dict]]:
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    return groups
 
 
 def _save(
@@ -341,16 +352,25 @@ def _save(
                         "updated_at": now,
                     }
                 )
+    # Core statements (executemany), not the ORM's bulk machinery: a new order's rows go in at once.
+    table = Match.__table__
+    connection = session.connection()
     for start in range(0, len(deletes), 500):
-        session.execute(delete(Match).where(Match.id.in_(deletes[start : start + 500])))
-    if updates:
-        session.execute(update(Match), updates)
+        connection.execute(delete(table).where(table.c.id.in_(deletes[start : start + 500])))
+    for columns, group in _by_columns(updates).items():
+        statement = update(table).where(table.c.id == bindparam("match_id"))
+        connection.execute(
+            statement.values({c: bindparam(c) for c in columns if c != "id"}),
+            [{**row, "match_id": row["id"]} for row in group],
+        )
     inserts = [
         _row(side, r, now) | {"status": "recommended", "created_at": now} for r in fresh.values()
     ]
     if inserts:
-        session.execute(insert(Match), inserts)
-    session.flush()
+        connection.execute(insert(table), inserts)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Match):  # rows changed under the ORM's feet
+            session.expire(obj)
     return {"matches": sum(not r.near_miss for r in results), "near_misses": sum(r.near_miss for r in results),
             "inserted": len(inserts), "updated": len(updates), "deleted": len(deletes)}  # fmt: skip
 
@@ -468,7 +488,7 @@ def factor_table(
     firms = _firms(session)
     matcher = fitted_matcher(session, side, settings, firms)
     queries = [_record(p, firms) for p in _published(session, side.query_model)]
-    chunks = [values for _, values, _ in matcher.factor_chunks(queries, now)]
+    chunks = [matcher.factor_values(parts) for _, parts, _ in matcher.factor_chunks(queries, now)]
     n_factors = len(matcher.factors_)
     values = np.concatenate(chunks) if chunks else np.zeros((0, matcher.index_.n, n_factors))
     return FactorTable([q.id for q in queries], [p.id for p in matcher.index_.postings], values)

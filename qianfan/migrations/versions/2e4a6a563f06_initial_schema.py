@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 0654be0dd9bc
+Revision ID: 2e4a6a563f06
 Revises: 
-Create Date: 2026-11-23 09:20:00.075539
+Create Date: 2026-11-23 09:34:24.462426
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0654be0dd9bc'
+revision = '2e4a6a563f06'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -77,6 +77,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_company_industry_code'), ['industry_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_company_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('app_user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -98,6 +99,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_app_user_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_app_user_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('company_qualification',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -141,6 +143,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_listing_industry_code'), ['industry_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_listing_supplier_id'), ['supplier_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_listing_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('purchase_order',
     sa.Column('buyer_id', sa.Integer(), nullable=False),
@@ -180,6 +183,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_purchase_order_industry_code'), ['industry_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_order_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_order_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('service_demand',
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -206,6 +210,7 @@ def upgrade() -> None:
     with op.batch_alter_table('service_demand', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_demand_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_demand_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_demand_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('service_package',
     sa.Column('provider_id', sa.Integer(), nullable=False),
@@ -240,6 +245,7 @@ def upgrade() -> None:
     with op.batch_alter_table('service_package', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_service_package_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_package_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_package_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -314,6 +320,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_match_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_package_id'), ['package_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_match_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('company_merge_candidate',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -339,6 +346,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_company_merge_candidate_candidate_id'), ['candidate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_merge_candidate_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_company_merge_candidate_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_company_merge_candidate_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('contract',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -370,6 +378,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contract_buyer_id'), ['buyer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_contract_supplier_id'), ['supplier_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contract_updated_at'), ['updated_at'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -377,18 +386,21 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('contract', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contract_updated_at'))
         batch_op.drop_index(batch_op.f('ix_contract_supplier_id'))
         batch_op.drop_index(batch_op.f('ix_contract_status'))
         batch_op.drop_index(batch_op.f('ix_contract_buyer_id'))
 
     op.drop_table('contract')
     with op.batch_alter_table('company_merge_candidate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_merge_candidate_updated_at'))
         batch_op.drop_index(batch_op.f('ix_company_merge_candidate_status'))
         batch_op.drop_index(batch_op.f('ix_company_merge_candidate_company_id'))
         batch_op.drop_index(batch_op.f('ix_company_merge_candidate_candidate_id'))
 
     op.drop_table('company_merge_candidate')
     with op.batch_alter_table('match', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_match_updated_at'))
         batch_op.drop_index(batch_op.f('ix_match_status'))
         batch_op.drop_index(batch_op.f('ix_match_package_id'))
         batch_op.drop_index(batch_op.f('ix_match_order_id'))
@@ -407,16 +419,19 @@ def downgrade() -> None:
 
     op.drop_table('audit_event')
     with op.batch_alter_table('service_package', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_package_updated_at'))
         batch_op.drop_index(batch_op.f('ix_service_package_status'))
         batch_op.drop_index(batch_op.f('ix_service_package_provider_id'))
 
     op.drop_table('service_package')
     with op.batch_alter_table('service_demand', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_demand_updated_at'))
         batch_op.drop_index(batch_op.f('ix_service_demand_status'))
         batch_op.drop_index(batch_op.f('ix_service_demand_company_id'))
 
     op.drop_table('service_demand')
     with op.batch_alter_table('purchase_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_order_updated_at'))
         batch_op.drop_index(batch_op.f('ix_purchase_order_status'))
         batch_op.drop_index(batch_op.f('ix_purchase_order_region_code'))
         batch_op.drop_index(batch_op.f('ix_purchase_order_industry_code'))
@@ -424,6 +439,7 @@ def downgrade() -> None:
 
     op.drop_table('purchase_order')
     with op.batch_alter_table('listing', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_listing_updated_at'))
         batch_op.drop_index(batch_op.f('ix_listing_supplier_id'))
         batch_op.drop_index(batch_op.f('ix_listing_status'))
         batch_op.drop_index(batch_op.f('ix_listing_industry_code'))
@@ -434,10 +450,12 @@ def downgrade() -> None:
 
     op.drop_table('company_qualification')
     with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_app_user_updated_at'))
         batch_op.drop_index(batch_op.f('ix_app_user_company_id'))
 
     op.drop_table('app_user')
     with op.batch_alter_table('company', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_company_updated_at'))
         batch_op.drop_index(batch_op.f('ix_company_region_code'))
         batch_op.drop_index(batch_op.f('ix_company_name'))
         batch_op.drop_index(batch_op.f('ix_company_industry_code'))
