@@ -13,7 +13,6 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from qianfan import company_profile, deals
-from qianfan.paging import PageRequest
 from qianfan.postings import InvalidFields
 from webapp import posting_views
 from webapp.access import roles_required
@@ -73,13 +72,8 @@ def profile():
 @bp.get("/recommended")
 @roles_required("small_firm")
 def recommended():
-    session = get_session()
-    page = deals.recommended_orders(session, current_user, page_request("-score"))
-    # Near misses are a short hint beside the list ("缺少 ISO 9001"), not a second list to page through.
-    near = deals.recommended_orders(
-        session, current_user, PageRequest(per_page=10, sort="-score"), near_misses=True
-    )
-    return render_template("supply/recommended.html", page=page, near=near)
+    found = deals.recommended_orders(get_session(), current_user, page_request("-score"))
+    return render_template("supply/recommended.html", page=found.page, near=found.near_misses)
 
 
 @bp.get("/packages")
