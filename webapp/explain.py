@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import g
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from models import Match
@@ -30,10 +32,27 @@ PART_LABELS = {
 
 @dataclass
 class Explanation:
-    terms: list[tuple[str, float]] = field(default_factory=list)
+    # Weights and part values come formatted ("0.31"): a page shows hundreds of them.
+    terms: list[tuple[str, str]] = field(default_factory=list)
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    parts: list[tuple[str, float]] = field(default_factory=list)
+    parts: list[tuple[str, str]] = field(default_factory=list)
+    words: dict = field(default_factory=dict)  # the block's own headings, in the reader's language
+
+
+def _words() -> dict:
+    """The language and translated labels, once per request: a list page explains 20 matches or more,
+    and looking each word up again for every one of them was a good part of its rendering time."""
+    if "explain_words" not in g:
+        g.explain_words = {
+            "language": "en" if current_locale() == "en" else "zh",
+            "parts": {name: str(label) for name, label in PART_LABELS.items()},
+            "why": gettext("Why recommended"),
+            "score": gettext("score"),
+            "terms": gettext("Shared terms"),
+            "none": gettext("No explanation was stored for this match."),
+        }
+    return g.explain_words
 
 
 def _label(item, language: str) -> str:
@@ -49,23 +68,24 @@ def _labels(value, language: str) -> list[str]:
     return [text for text in (_label(item, language) for item in items) if text]
 
 
-def _terms(value) -> list[tuple[str, float]]:
+def _terms(value) -> list[tuple[str, str]]:
     terms = []
     for item in value or []:
         if isinstance(item, dict):
-            terms.append((str(item.get("term", "")), float(item.get("weight", 0))))
+            terms.append((str(item.get("term", "")), f"{float(item.get('weight', 0)):.2f}"))
         elif isinstance(item, list | tuple) and len(item) == 2:
-            terms.append((str(item[0]), float(item[1])))
+            terms.append((str(item[0]), f"{float(item[1]):.2f}"))
     return terms
 
 
 def explain(match: Match) -> Explanation:
     """The match's reasons in the current language."""
-    language = "en" if current_locale() == "en" else "zh"
+    words = _words()
+    language = words["language"]
     reasons = match.reasons or {}
     # Parts that added nothing are left out: "region 0.00" explains nothing.
     parts = [
-        (str(PART_LABELS.get(name, name)), float(value))
+        (words["parts"].get(name, name), f"{float(value):.2f}")
         for name, value in (match.score_parts or {}).items()
         if isinstance(value, int | float) and round(float(value), 2) != 0
     ]
@@ -74,6 +94,7 @@ def explain(match: Match) -> Explanation:
         passed=_labels(reasons.get("passed"), language),
         failed=_labels(reasons.get("failed"), language),
         parts=parts,
+        words=words,
     )
 
 
