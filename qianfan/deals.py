@@ -139,6 +139,34 @@ def _status_in(statuses: tuple[str, ...]):
     return Match.status.concat("").in_(statuses)
 
 
+def _sort_key(request: PageRequest) -> str:
+    return request.sort_key if request.sort_key in _MATCH_SORTS else "score"
+
+
+def _firm_page(
+    session: Session, keys: list[tuple], request: PageRequest, options: tuple, also: list[int] = ()
+) -> tuple[Page, dict[int, Match]]:
+    """One page of a firm's matches from their (sort value, id) `keys`; loads that page's matches and
+    those of `also` whole, in one query.
+
+    A firm's lists are a few hundred to a few thousand matches. Reading their keys once and sorting
+    them here costs one pass over them; counting and paging in SQL cost two, over rows made wide by
+    the stored explanations, and were most of these pages' time at programme scale.
+    """
+    key = _sort_key(request)
+    ordered = sorted(keys, reverse=request.descending)
+    per_page = min(max(request.per_page, 1), MAX_PER_PAGE)
+    number = min(max(request.page, 1), max(1, ceil(len(ordered) / per_page)))
+    ids = [match_id for _, match_id in ordered[(number - 1) * per_page : number * per_page]]
+    wanted = ids + list(also)
+    loaded = {
+        m.id: m
+        for m in session.scalars(select(Match).options(*options).where(Match.id.in_(wanted)))
+    }
+    effective = PageRequest(number, per_page, ("-" if request.descending else "") + key)
+    return Page([loaded[i] for i in ids], len(ordered), effective, tuple(_MATCH_SORTS)), loaded
+
+
 @dataclass
 class Recommendations:
     """The 推荐订单 page: one page of recommended orders, and the best near misses beside them."""
@@ -152,17 +180,11 @@ NEAR_MISSES_SHOWN = 10
 
 def recommended_orders(session: Session, user: User, request: PageRequest) -> Recommendations:
     """Published orders recommended for the small firm's listings, and the near misses (orders it fits
-    but for one rule, e.g. a qualification it lacks).
-
-    One light query reads the id, near-miss flag and sort keys of all the firm's recommendations (a few
-    hundred at programme scale) and only the rows shown are then loaded whole: counting and paging both
-    lists in SQL read the same matches four times, which was most of this busy page's time.
-    """
+    but for one rule, e.g. a qualification it lacks), best first."""
     _require_role(user, "small_firm")
     listings = _own_ids(session, Listing, Listing.supplier_id, user.company_id)
-    key = request.sort_key if request.sort_key in _MATCH_SORTS else "score"
     rows = session.execute(
-        select(Match.id, Match.near_miss, Match.score, _MATCH_SORTS[key])
+        select(Match.id, Match.near_miss, Match.score, _MATCH_SORTS[_sort_key(request)])
         .join(Order, Order.id == Match.order_id)
         .where(
             Match.kind == "order",
@@ -171,33 +193,20 @@ def recommended_orders(session: Session, user: User, request: PageRequest) -> Re
             _status_in(SUGGESTED + ("interested",)),
         )
     ).all()
-    shown = sorted(((r[3], r[0]) for r in rows if not r[1]), reverse=request.descending)
-    near = sorted(((r[2], r[0]) for r in rows if r[1]), reverse=True)[:NEAR_MISSES_SHOWN]
-    per_page = min(max(request.per_page, 1), MAX_PER_PAGE)
-    number = min(max(request.page, 1), max(1, ceil(len(shown) / per_page)))
-    ids = [match_id for _, match_id in shown[(number - 1) * per_page : number * per_page]]
-    loaded = {
-        m.id: m
-        for m in session.scalars(
-            select(Match).options(*_ORDER_SIDES).where(Match.id.in_(ids + [i for _, i in near]))
-        )
-    }
-    page = Page(
-        [loaded[i] for i in ids],
-        len(shown),
-        PageRequest(number, per_page, ("-" if request.descending else "") + key),
-        tuple(_MATCH_SORTS),
-    )
-    return Recommendations(page, [loaded[i] for _, i in near])
+    near = [i for _, i in sorted(((r[2], r[0]) for r in rows if r[1]), reverse=True)][
+        :NEAR_MISSES_SHOWN
+    ]
+    keys = [(r[3], r[0]) for r in rows if not r[1]]
+    page, loaded = _firm_page(session, keys, request, _ORDER_SIDES, near)
+    return Recommendations(page, [loaded[i] for i in near])
 
 
 def recommended_packages(session: Session, user: User, request: PageRequest) -> Page:
     """Published service packages recommended for the small firm's service demands."""
     _require_role(user, "small_firm")
     demands = _own_ids(session, ServiceDemand, ServiceDemand.company_id, user.company_id)
-    stmt = (
-        select(Match)
-        .options(*_SERVICE_SIDES)
+    keys = session.execute(
+        select(_MATCH_SORTS[_sort_key(request)], Match.id)
         .join(ServicePackage, ServicePackage.id == Match.package_id)
         .where(
             Match.kind == "service",
@@ -205,8 +214,8 @@ def recommended_packages(session: Session, user: User, request: PageRequest) -> 
             ServicePackage.status == "published",
             _status_in(SUGGESTED),
         )
-    )
-    return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+    ).all()
+    return _firm_page(session, [tuple(k) for k in keys], request, _SERVICE_SIDES)[0]
 
 
 def package_demands(
@@ -216,22 +225,27 @@ def package_demands(
     _require_role(user, "service_org")
     packages = _own_ids(session, ServicePackage, ServicePackage.provider_id, user.company_id)
     statuses = ("applied",) if applicants else SUGGESTED
-    stmt = (
-        select(Match)
-        .options(*_SERVICE_SIDES)
-        .where(Match.kind == "service", Match.package_id.in_(packages), _status_in(statuses))
-    )
-    return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+    keys = session.execute(
+        select(_MATCH_SORTS[_sort_key(request)], Match.id).where(
+            Match.kind == "service", Match.package_id.in_(packages), _status_in(statuses)
+        )
+    ).all()
+    return _firm_page(session, [tuple(k) for k in keys], request, _SERVICE_SIDES)[0]
 
 
 def my_deals(
     session: Session, user: User, request: PageRequest, *, status: str | None = None
 ) -> Page:
     """Every deal the firm is a side of that someone has acted on (staff: all of them)."""
-    stmt = select(Match).options(*_ORDER_SIDES, *_SERVICE_SIDES).where(Match.status.in_(ACTED_ON))
-    if not user.is_staff:
-        mine = user.company_id
-        stmt = stmt.where(
+    statuses = (status,) if status else ACTED_ON
+    if user.is_staff:
+        stmt = (
+            select(Match).options(*_ORDER_SIDES, *_SERVICE_SIDES).where(Match.status.in_(statuses))
+        )
+        return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+    mine = user.company_id
+    keys = session.execute(
+        select(_MATCH_SORTS[_sort_key(request)], Match.id).where(
             or_(
                 Match.order_id.in_(_own_ids(session, Order, Order.buyer_id, mine)),
                 Match.listing_id.in_(_own_ids(session, Listing, Listing.supplier_id, mine)),
@@ -241,11 +255,13 @@ def my_deals(
                 Match.package_id.in_(
                     _own_ids(session, ServicePackage, ServicePackage.provider_id, mine)
                 ),
-            )
+            ),
+            _status_in(statuses),
         )
-    if status:
-        stmt = stmt.where(Match.status == status)
-    return paginate(session, stmt, request, _MATCH_SORTS, Match.id)
+    ).all()
+    return _firm_page(session, [tuple(k) for k in keys], request, (*_ORDER_SIDES, *_SERVICE_SIDES))[
+        0
+    ]
 
 
 def _require_role(user: User, role: str) -> None:
