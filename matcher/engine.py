@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from matcher import factors
-from matcher.index import CandidateIndex
+from matcher.index import CandidateIndex, CandidateView
 from matcher.records import Posting
 from matcher.rules import Rule, kinds_fitting, rules_for
 from matcher.text import TextVectorizer
@@ -123,6 +123,8 @@ class Matcher:
         n_features: int = 2**20,
         chunk_size: int = 512,
         n_jobs: int | None = None,
+        candidates_per_query: int | None = 2000,
+        retrieval_terms: int = 16,
     ) -> None:
         self.kind = kind
         self.weights = weights
@@ -133,6 +135,8 @@ class Matcher:
         self.n_features = n_features
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
+        self.candidates_per_query = candidates_per_query
+        self.retrieval_terms = retrieval_terms
 
     def fit(self, candidates: Sequence[Posting], y=None) -> Matcher:
         """Index the candidates; `y` is unused (weights are fitted by matcher.weights)."""
@@ -228,6 +232,10 @@ class Matcher:
         for key, rows in groups.items():
             index, positions = blocks[key]
             size = max(1, min(self.chunk_size, 2_000_000 // max(index.n, 1)))
+            if self._generates(index):
+                size = (
+                    8  # each query brings its own candidates: small chunks keep their union small
+                )
             for start in range(0, len(rows), size):
                 work.append((np.array(rows[start : start + size]), index, positions))
         if self.n_jobs and self.n_jobs > 1 and len(work) > 1:
@@ -241,16 +249,65 @@ class Matcher:
         # Back to query order; each query's pairs stay in their rank order (a stable sort).
         return ranked.reordered(np.argsort(ranked.rows, kind="stable"))
 
+    def _generates(self, index: CandidateIndex) -> bool:
+        return bool(self.candidates_per_query) and index.n > 25 * self.candidates_per_query
+
+    def _generate(
+        self, chunk: Sequence[Posting], index: CandidateIndex
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate generation: each query's `candidates_per_query` best by its strongest terms.
+
+        Only the query's `retrieval_terms` heaviest TF-IDF terms are looked up (the rare, telling
+        ones), which touches a small part of a large index; candidates with history with the buyer
+        are always added. Returns the chunk's candidate positions (ascending) and which of them each
+        query may rank. It depends on the query and the index alone, so a query gets the same
+        candidates in any chunk.
+        """
+        pruned = self.vectorizer_.transform([q.tokens.all for q in chunk]).tocsr()
+        for r in range(pruned.shape[0]):
+            start, end = pruned.indptr[r], pruned.indptr[r + 1]
+            if end - start > self.retrieval_terms:
+                data = pruned.data[start:end]
+                data[np.lexsort((pruned.indices[start:end], -data))[self.retrieval_terms :]] = 0
+        pruned.eliminate_zeros()
+        first = (pruned @ index.text_t).tocsr()
+        limit = self.candidates_per_query
+        picks = []
+        for r, query in enumerate(chunk):
+            start, end = first.indptr[r], first.indptr[r + 1]
+            positions, scores = first.indices[start:end], first.data[start:end]
+            if len(positions) > limit:
+                keys = (
+                    scores.astype(np.float64) - positions * 1e-13
+                )  # distinct; ties go to the lower position
+                positions = positions[np.argpartition(-keys, limit - 1)[:limit]]
+            history = np.array(
+                [p for p, _ in index.history.get(query.owner.id, ())], dtype=np.int64
+            )
+            picks.append(np.union1d(positions.astype(np.int64), history))
+        union = np.unique(np.concatenate(picks)) if picks else np.array([], dtype=np.int64)
+        allowed = np.zeros((len(chunk), len(union)), dtype=bool)
+        for r, positions in enumerate(picks):
+            allowed[r, np.searchsorted(union, positions)] = True
+        return union, allowed
+
     def _rank_chunk(
         self, queries, rows: np.ndarray, index: CandidateIndex, block_positions, now
     ) -> tuple | None:
         chunk = [queries[r] for r in rows]
+        allowed = None
+        if self._generates(index):
+            union, allowed = self._generate(chunk, index)
+            block_positions = union if block_positions is None else block_positions[union]
+            index = CandidateView(index, union)
         parts, masks = self._chunk(chunk, index, now)
         scores = self._scores(parts)
         above = scores >= self.score_floor
         hard = [masks[r.id] for r in self.rules_ if not r.fixable]
         soft = [masks[r.id] for r in self.rules_ if r.fixable]
         hard_pass = np.logical_and.reduce(hard) if hard else np.ones(scores.shape, dtype=bool)
+        if allowed is not None:
+            hard_pass = hard_pass & allowed
         soft_failed = (
             np.add.reduce([~m for m in soft], dtype=np.int8)
             if soft

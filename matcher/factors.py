@@ -32,10 +32,6 @@ def factor_names(kind: str) -> tuple[str, ...]:
     return ORDER_FACTORS if kind == "order" else SERVICE_FACTORS
 
 
-def _similarity(queries: sp.csr_matrix, candidates_t: sp.csr_matrix) -> np.ndarray:
-    return (queries @ candidates_t).toarray()
-
-
 def _closeness(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
     """exp(-|ln a - ln b| / 2): 1 for equal amounts, 0.5 for a factor of e^1.4 ≈ 4 apart; 0 if unknown."""
     log_a, log_b = log_a.astype(np.float32), log_b.astype(np.float32)
@@ -60,7 +56,7 @@ def compute(
 ) -> dict[str, np.ndarray]:
     """Each factor as a (queries × candidates) float32 matrix; `text`/`title`: the queries' TF-IDF rows."""
     rows, n = len(queries), index.n
-    parts = {"text": _similarity(text, index.text_t), "title": _similarity(title, index.title_t)}
+    parts = {"text": index.similarity(text, "text"), "title": index.similarity(title, "title")}
     if kind == "order":
         industries = [q.industry_code or q.owner.industry_code for q in queries]
         regions = [q.region_codes[0] if q.region_codes else q.owner.region_code for q in queries]
@@ -95,7 +91,7 @@ def compute(
 def _rows(index: CandidateIndex, name: str, values: Sequence, compute) -> np.ndarray:
     """One cached vector per distinct query value, as a (queries × candidates) matrix."""
     return np.stack(
-        [index.cached(name, value, lambda value=value: compute(value)) for value in values]
+        [index.cached(name, value, lambda full, value=value: compute(value)) for value in values]
     )
 
 
@@ -110,10 +106,9 @@ def _qualification_share(index: CandidateIndex, query: Posting, exact: bool = Fa
     if not entries:
         return np.zeros(index.n, dtype=np.float32)
 
-    def share() -> np.ndarray:
+    def share(full: CandidateIndex) -> np.ndarray:
         met = [
-            np.logical_or.reduce([index.holders(need, exact) for need in entry])
-            for entry in entries
+            np.logical_or.reduce([full.holders(need, exact) for need in entry]) for entry in entries
         ]
         return np.mean(met, axis=0).astype(np.float32)
 

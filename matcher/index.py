@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime
 
 import numpy as np
+import scipy.sparse as sp
 
 from matcher.qualifications import Qualification, covers
 from matcher.records import Posting
@@ -172,17 +173,24 @@ class CandidateIndex:
             & (self.valid_until >= now.date().toordinal())
         )
 
-    def cached(self, name: str, value: Hashable, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    def cached(
+        self, name: str, value: Hashable, compute: Callable[[CandidateIndex], np.ndarray]
+    ) -> np.ndarray:
+        """A per-candidate vector computed once per (name, value) by compute(full index)."""
         key = (name, value)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = compute()
+            found = self._cache[key] = compute(self)
         return found
+
+    def similarity(self, queries: sp.csr_matrix, field: str) -> np.ndarray:
+        """Cosine similarity of TF-IDF rows with every candidate's `field` ("text" or "title")."""
+        return (queries @ (self.text_t if field == "text" else self.title_t)).toarray()
 
     def holders(self, required: Qualification, exact: bool = False) -> np.ndarray:
         """Which candidates' firms hold a certificate that covers `required` (`exact`: at its very grade)."""
 
-        def compute_by_key() -> np.ndarray:
+        def compute_by_key(full: CandidateIndex) -> np.ndarray:
             mask = np.zeros(self.n, dtype=bool)
             for key, entries in self._held.items():
                 if not covers(
@@ -204,3 +212,62 @@ class CandidateIndex:
 
 def _log_median(amounts: Sequence[float]) -> float:
     return math.log(float(np.median(amounts))) if amounts else np.nan
+
+
+class CandidateView:
+    """Some candidates of an index, seen as an index of their own (positions ascending).
+
+    Rules and factors run on it unchanged: per-candidate arrays are sliced, cached vectors are computed
+    on the full index once and sliced, similarities are computed for these candidates only.
+    """
+
+    _SLICED = ("owners", "kind", "amount", "max_age", "quota_left", "experience", "log_past_amount")
+
+    def __init__(self, index: CandidateIndex, positions: np.ndarray) -> None:
+        self.base = index
+        self.positions = positions
+        self.n = len(positions)
+        for name in self._SLICED:
+            setattr(self, name, getattr(index, name)[positions])
+        for name in (
+            "owner_code",
+            "firm_region",
+            "industry",
+            "regions_listed",
+            "industries_listed",
+            "sizes_listed",
+        ):
+            setattr(self, name, getattr(index, name))
+        self.history = _History(index.history, positions)
+
+    def cached(self, name: str, value: Hashable, compute) -> np.ndarray:
+        return self.base.cached(name, value, compute)[self.positions]
+
+    def holders(self, required: Qualification, exact: bool = False) -> np.ndarray:
+        return self.base.holders(required, exact)[self.positions]
+
+    def open_mask(self, now: datetime) -> np.ndarray:
+        return self.base.open_mask(now)[self.positions]
+
+    def similarity(self, queries: sp.csr_matrix, field: str) -> np.ndarray:
+        rows = (self.base.text if field == "text" else self.base.title)[self.positions]
+        return (rows @ queries.T).T.toarray()
+
+
+class _History:
+    """The buyer -> [(position, count)] map of an index, in a view's own positions."""
+
+    def __init__(self, history: dict, positions: np.ndarray) -> None:
+        self._history = history
+        self._positions = positions
+
+    def get(self, buyer: Hashable, default=()) -> list[tuple[int, int]]:
+        entries = self._history.get(buyer)
+        if not entries:
+            return list(default)
+        wanted = np.array([p for p, _ in entries])
+        at = np.searchsorted(self._positions, wanted)
+        inside = (at < len(self._positions)) & (
+            self._positions[np.minimum(at, len(self._positions) - 1)] == wanted
+        )
+        return [(int(at[i]), entries[i][1]) for i in np.flatnonzero(inside)]

@@ -85,12 +85,13 @@ def kinds_fitting(query: Posting) -> frozenset[str]:
 
 
 def _kind_fits(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    def fits(kinds: frozenset[str]) -> np.ndarray:
-        return np.isin(index.kind, list(kinds))
-
     return np.stack(
         [
-            index.cached("kind", kinds_fitting(q), lambda q=q: fits(kinds_fitting(q)))
+            index.cached(
+                "kind",
+                kinds_fitting(q),
+                lambda full, q=q: np.isin(full.kind, list(kinds_fitting(q))),
+            )
             for q in queries
         ]
     ).reshape(len(queries), index.n)
@@ -119,7 +120,7 @@ def _qualifications(index: CandidateIndex, queries: Sequence[Posting], now: date
             out[row] = index.cached(
                 "qualified",
                 query.required_qualifications,
-                lambda q=query: qualification_mask(index, q),
+                lambda full, q=query: qualification_mask(full, q),
             )
     return out
 
@@ -155,7 +156,7 @@ def _region(index: CandidateIndex, queries: Sequence[Posting], now: datetime) ->
         if query.region_codes:
             region = query.region_codes[0]
             out[row] = index.cached(
-                "serves", region, lambda r=region: served.empty | served.listing_related(r)
+                "serves", region, lambda full, r=region: served.empty | served.listing_related(r)
             )
     return out
 
@@ -203,7 +204,7 @@ def _eligible(
         match = codes.listing_exactly if name == "size" else codes.listing_prefix_of
 
         def allowed(value: str | None) -> np.ndarray:
-            return index.cached(name, value, lambda: codes.empty | match(value))
+            return index.cached(name, value, lambda full: codes.empty | match(value))
 
         return np.stack([allowed(attribute(q)) for q in queries]).reshape(len(queries), index.n)
 

@@ -236,6 +236,8 @@ def matcher_options(settings: dict, kind: str) -> dict:
         "score_floor": float(settings["MATCH_SCORE_FLOOR"]),
         "near_misses": int(settings["MATCH_NEAR_MISSES"]),
         "rules": settings.get(f"MATCH_{kind.upper()}_RULES") or None,
+        "candidates_per_query": settings.get("MATCH_CANDIDATES_PER_QUERY") or None,
+        "n_jobs": int(settings.get("MATCH_THREADS") or 1),
     }
 
 

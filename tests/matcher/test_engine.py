@@ -127,3 +127,17 @@ def test_ranking_metrics_on_known_rankings():
     assert third["mrr"] == pytest.approx(1 / 3) and third["hit@1"] == 0 and third["hit@5"] == 1
     assert third["recall@50"] == 1.0
     assert mean_metrics({}, {"q": relevance})["mrr"] == 0.0
+
+
+def test_candidate_generation_on_a_large_index_is_the_same_alone_or_together():
+    many = [listing(100 + i, f"{word}监测系统", f"{word}数据分析与平台服务") for i, word in
+            enumerate(["水务", "道路", "桥梁", "电力", "燃气", "环境", "园区", "医疗"] * 4)]  # fmt: skip
+    matcher = Matcher(score_floor=0.0, candidates_per_query=1).fit(
+        many
+    )  # 32 > 25 × 1: generation on
+    together = _by_query(matcher.match(ORDERS, now=NOW))
+    for query in ORDERS:
+        alone = matcher.match([query], now=NOW)
+        assert alone == together.get(query.id, [])
+    # Only the generated candidate (the best by the order's strongest terms) can be ranked.
+    assert all(len(results) == 1 for results in together.values())
