@@ -123,7 +123,7 @@ class Matcher:
         n_features: int = 2**20,
         chunk_size: int = 512,
         n_jobs: int | None = None,
-        candidates_per_query: int | None = 2000,
+        candidates_per_query: int | None = 1000,
         retrieval_terms: int = 16,
     ) -> None:
         self.kind = kind

@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_ORDER_RULES": {},
     "MATCH_SERVICE_RULES": {},
     "MATCH_SCHEDULE_MINUTES": 60,  # the scheduled full rematch (qianfan.jobs)
-    "MATCH_CANDIDATES_PER_QUERY": 2000,  # above 25× this many candidates, each query generates its own
+    "MATCH_CANDIDATES_PER_QUERY": 1000,  # above 25× this many candidates, each query generates its own
     "MATCH_THREADS": 1,  # threads ranking chunks of queries in a full rematch
     "PAGE_SIZE": 20,
     "DASHBOARD_CACHE_SECONDS": 30,  # the staff dashboard is recomputed at most this often (0: every time)
