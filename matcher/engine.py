@@ -234,7 +234,7 @@ class Matcher:
             size = max(1, min(self.chunk_size, 2_000_000 // max(index.n, 1)))
             if self._generates(index):
                 size = (
-                    8  # each query brings its own candidates: small chunks keep their union small
+                    16  # each query brings its own candidates: small chunks keep their union small
                 )
             for start in range(0, len(rows), size):
                 work.append((np.array(rows[start : start + size]), index, positions))
