@@ -282,12 +282,15 @@ def main() -> None:
         reuse = not args.postgres and args.sqlite_file is not None and sqlite_file.exists()
         pages = page_urls(url) if reuse else prepare(url, env)
         port = _free_port()
+        server_log = Path(tmp) / "server.log"
+        log_file = server_log.open("w")
         server = subprocess.Popen(
             [_QIANFAN, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            # A file, not a pipe: waitress warns on every deep queue, and a full pipe would block the server.
+            env=env, stdout=subprocess.DEVNULL, stderr=log_file,
         )  # fmt: skip
         try:
-            _wait_until_up(server, port)
+            _wait_until_up(server, port, server_log)
             backend = "PostgreSQL" if args.postgres else "SQLite"
             print(f"\n{args.users} users per page, each waiting {args.think:g} s on average between requests, "
                   f"{args.seconds:.0f} s or {args.max_requests} requests at most, waitress on 127.0.0.1, {backend}\n")  # fmt: skip
@@ -312,11 +315,12 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            log_file.close()
     print()
     print_machine_details()
 
 
-def _wait_until_up(server: subprocess.Popen, port: int) -> None:
+def _wait_until_up(server: subprocess.Popen, port: int, log: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and server.poll() is None:
         try:
@@ -328,8 +332,9 @@ def _wait_until_up(server: subprocess.Popen, port: int) -> None:
             pass
         time.sleep(0.2)
     server.terminate()
+    server.wait(timeout=30)
     sys.exit(
-        "the server did not start:\n" + server.communicate(timeout=30)[1].decode(errors="replace")
+        "the server did not start:\n" + log.read_text(encoding="utf-8", errors="replace")[-5000:]
     )
 
 

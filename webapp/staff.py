@@ -29,6 +29,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ingest.export import csv_bytes, xlsx_bytes
 from ingest.templates import template_bytes
+from models import User
 from models.base import utcnow
 from models.errors import DomainError
 from qianfan import merging, reports, screening
@@ -125,17 +126,16 @@ def _recent_dashboard() -> reports.Dashboard:
         stale = (utcnow() - board.computed_at).total_seconds() > ttl
         if stale and not cache["refreshing"]:
             cache["refreshing"] = True
-            db, actor = current_app.extensions["qianfan_db"], current_user._get_current_object()
-            threading.Thread(
-                target=_refresh_dashboard, args=(db, actor, cache), daemon=True
-            ).start()
+            # The thread gets ids, never this request's ORM objects: those belong to the request's session.
+            args = (current_app.extensions["qianfan_db"], current_user.id, cache)
+            threading.Thread(target=_refresh_dashboard, args=args, daemon=True).start()
     return board
 
 
-def _refresh_dashboard(db, actor, cache: dict) -> None:
+def _refresh_dashboard(db, actor_id: int, cache: dict) -> None:
     try:
         with db.session_scope() as session:
-            cache["board"] = reports.dashboard(session, actor)
+            cache["board"] = reports.dashboard(session, session.get(User, actor_id))
     except Exception:  # noqa: BLE001 - the last figures stay; the next stale request tries again
         log.exception("recomputing the staff dashboard failed")
     finally:
