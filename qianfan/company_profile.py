@@ -20,7 +20,7 @@ from matcher.qualifications import parse_one
 from models import AuditEvent, Company, CompanyQualification, Listing, User
 from models.company import SIZE_CLASSES
 from models.errors import Forbidden, ValidationError
-from qianfan.postings import InvalidFields, rematch_posting
+from qianfan.postings import InvalidFields, Rematch, rematch_posting
 
 DESCRIPTION_MAX = 5_000
 MAX_QUALIFICATIONS = 50
@@ -53,8 +53,12 @@ def _label(qualification: CompanyQualification) -> str:
     )
 
 
-def update_profile(session: Session, user: User, values: dict) -> Company:
-    """Save the firm's profile from form text; every field checked, all problems raised together."""
+def update_profile(
+    session: Session, user: User, values: dict, *, rematch: Rematch | None = None
+) -> Company:
+    """Save the firm's profile from form text; every field checked, all problems raised together.
+
+    A change rematches the firm's published listings (`rematch`, as in qianfan.postings)."""
     company = get_profile(session, user)
     errors: list[ValidationError] = []
     parsed: dict = {}
@@ -103,17 +107,17 @@ def update_profile(session: Session, user: User, values: dict) -> Company:
         )  # fmt: skip
     session.flush()
     if changed:
-        _rematch_published_listings(session, company)
+        _rematch_published_listings(session, company, rematch or rematch_posting)
     return company
 
 
-def _rematch_published_listings(session: Session, company: Company) -> None:
+def _rematch_published_listings(session: Session, company: Company, rematch: Rematch) -> None:
     """A new qualification or district can turn a near miss into a match: rematch the firm's listings."""
     listings = session.scalars(
         select(Listing).where(Listing.supplier_id == company.id, Listing.status == "published")
     )
     for listing in listings:
-        rematch_posting(session, "listing", listing)
+        rematch(session, "listing", listing)
 
 
 def _text(values: dict, name: str) -> str:

@@ -12,6 +12,7 @@ with the same parsers the importer uses (`ingest.values`, `ingest.resolve`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +36,8 @@ DESCRIPTION_MAX = 20_000
 # A posting in one of these states can still be edited; the others are final.
 EDITABLE = ("draft", "submitted", "rejected", "published")
 _LIST_SPLIT = re.compile(r"[,，、;；\n]+")
+# How a change is matched again: (session, kind, posting) -> None; `rematch_posting` by default.
+Rematch = Callable[[Session, str, object], None]
 
 
 @dataclass(frozen=True)
@@ -142,12 +145,18 @@ def _audit(session: Session, user: User, action: str, posting, **detail) -> None
 
 
 def save_posting(
-    session: Session, user: User, kind: str, values: dict, posting_id: int | None = None
+    session: Session,
+    user: User,
+    kind: str,
+    values: dict,
+    posting_id: int | None = None,
+    *,
+    rematch: Rematch | None = None,
 ):
     """Create (no `posting_id`) or edit one of the firm's postings from form `values` (text as typed).
 
     Every field is checked; all problems are raised together as `InvalidFields`, each naming its field.
-    A draft stays a draft; a published posting stays published and is matched again at once.
+    A draft stays a draft; a published posting stays published and is matched again (`rematch`).
     """
     spec = posting_kind(kind)
     if user.role != spec.role or user.company_id is None:
@@ -178,7 +187,7 @@ def save_posting(
     session.flush()
     _audit(session, user, "update", posting, fields=changed)
     if posting.status == "published":
-        rematch_posting(session, kind, posting)
+        (rematch or rematch_posting)(session, kind, posting)
     return posting
 
 
@@ -190,30 +199,49 @@ def submit_posting(session: Session, user: User, kind: str, posting_id: int):
     return posting
 
 
-def withdraw_posting(session: Session, user: User, kind: str, posting_id: int, reason: str):
+def withdraw_posting(
+    session: Session,
+    user: User,
+    kind: str,
+    posting_id: int,
+    reason: str,
+    *,
+    rematch: Rematch | None = None,
+):
     """Take a posting back for good, saying why; its open recommendations go with it."""
     posting = _own_for_change(session, user, kind, posting_id)
     was_published = posting.status == "published"
     transition(posting, "withdrawn", actor=user, reason=reason)
     session.flush()
     if was_published:
-        rematch_posting(session, kind, posting)
+        (rematch or rematch_posting)(session, kind, posting)
     return posting
 
 
 def close_posting(
-    session: Session, user: User, kind: str, posting_id: int, reason: str | None = None
+    session: Session,
+    user: User,
+    kind: str,
+    posting_id: int,
+    reason: str | None = None,
+    *,
+    rematch: Rematch | None = None,
 ):
     """Close a published posting (e.g. an order that found its supplier); deals already under way go on."""
     posting = _own_for_change(session, user, kind, posting_id)
     transition(posting, "closed", actor=user, reason=reason)
     session.flush()
-    rematch_posting(session, kind, posting)
+    (rematch or rematch_posting)(session, kind, posting)
     return posting
 
 
 def rematch_posting(session: Session, kind: str, posting) -> None:
-    """Recompute the matches of one changed posting, as the match service does for a new one."""
+    """Recompute the matches of one changed posting, as the match service does for a new one.
+
+    The writing functions above call this unless given another `rematch`: a changed listing or package
+    rebuilds the matcher's index of candidates, seconds at programme scale, so the web app passes one
+    that runs it after the commit, in the background, with progress shown (webapp.posting_views).
+    """
     from qianfan import matching
 
     matching.rematch_posting(session, kind, posting)

@@ -28,10 +28,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_template_helpers(app)
 
-    from webapp import auth, background, deals, home, orders, packages, staff, supply
+    from webapp import auth, background, deals, firm_jobs, home, orders, packages, staff, supply
 
     background.init_app(app)
-    for blueprint in (auth.bp, home.bp, staff.bp, orders.bp, supply.bp, packages.bp, deals.bp):
+    for blueprint in (
+        auth.bp,
+        home.bp,
+        staff.bp,
+        orders.bp,
+        supply.bp,
+        packages.bp,
+        deals.bp,
+        firm_jobs.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.get("/health")

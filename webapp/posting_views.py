@@ -23,6 +23,7 @@ from qianfan import postings
 from webapp.access import roles_required
 from webapp.database import commit, get_session
 from webapp.errors import translate
+from webapp.firm_jobs import DeferredRematch
 from webapp.formatting import LABELS
 from webapp.pagination import page_request
 
@@ -120,8 +121,9 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
     text = TEXT[kind]
     ep = f"{bp.name}.{kind}_"
 
-    def back(posting_id: int):
-        return redirect(url_for(ep + "show", posting_id=posting_id))
+    def back(posting_id: int, matching: str | None = None):
+        """To the posting's page; `matching` names the background rematch to follow there."""
+        return redirect(url_for(ep + "show", posting_id=posting_id, matching=matching))
 
     @roles_required(role)
     def list_view():
@@ -144,8 +146,11 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
             )
         status = 200
         if form.validate_on_submit():
+            rematch = DeferredRematch()
             try:
-                saved = postings.save_posting(session, current_user, kind, form.data, posting_id)
+                saved = postings.save_posting(
+                    session, current_user, kind, form.data, posting_id, rematch=rematch
+                )
             except postings.InvalidFields as err:
                 attach_errors(form, err)
                 status = 422
@@ -157,7 +162,7 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
                     else _("Saved as a draft. Submit it for screening when it is ready."),
                     "success",
                 )
-                return back(saved.id)
+                return back(saved.id, rematch.start())
         elif request.method == "POST":
             status = 422
         return render_template(
@@ -180,8 +185,10 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
         )
 
     def _act(posting_id: int, do, done: str):
+        """Run one move (`do(session, rematch)`), then say how it went on the posting's page."""
+        rematch = DeferredRematch()
         try:
-            do(get_session())
+            do(get_session(), rematch)
         except (NotFound, Forbidden):
             raise
         except DomainError as err:
@@ -189,13 +196,14 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
         else:
             commit()
             flash(done, "success")
+            return back(posting_id, rematch.start())
         return back(posting_id)
 
     @roles_required(role)
     def submit_view(posting_id: int):
         return _act(
             posting_id,
-            lambda s: postings.submit_posting(s, current_user, kind, posting_id),
+            lambda s, _rematch: postings.submit_posting(s, current_user, kind, posting_id),
             _("Submitted. Staff will screen it and publish it or tell you what to change."),
         )
 
@@ -204,7 +212,9 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
         reason = request.form.get("reason", "")
         return _act(
             posting_id,
-            lambda s: postings.withdraw_posting(s, current_user, kind, posting_id, reason),
+            lambda s, rematch: postings.withdraw_posting(
+                s, current_user, kind, posting_id, reason, rematch=rematch
+            ),
             _("Withdrawn."),
         )
 
@@ -213,7 +223,9 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
         reason = request.form.get("reason", "")
         return _act(
             posting_id,
-            lambda s: postings.close_posting(s, current_user, kind, posting_id, reason),
+            lambda s, rematch: postings.close_posting(
+                s, current_user, kind, posting_id, reason, rematch=rematch
+            ),
             _("Closed. Deals already under way go on."),
         )
 

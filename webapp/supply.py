@@ -17,6 +17,7 @@ from qianfan.postings import InvalidFields
 from webapp import posting_views
 from webapp.access import roles_required
 from webapp.database import commit, get_session
+from webapp.firm_jobs import DeferredRematch
 from webapp.pagination import page_request
 
 bp = Blueprint("supply", __name__, url_prefix="/supply")
@@ -52,8 +53,9 @@ def profile():
     )
     status = 200
     if form.validate_on_submit():
+        rematch = DeferredRematch()
         try:
-            company_profile.update_profile(session, current_user, form.data)
+            company_profile.update_profile(session, current_user, form.data, rematch=rematch)
         except InvalidFields as err:
             posting_views.attach_errors(form, err)
             status = 422
@@ -63,7 +65,7 @@ def profile():
                 _("Profile saved. Recommendations take your qualifications into account."),
                 "success",
             )
-            return redirect(url_for("supply.profile"))
+            return redirect(url_for("supply.profile", matching=rematch.start()))
     elif request.method == "POST":
         status = 422
     return render_template("supply/profile.html", form=form, company=company), status

@@ -4,6 +4,7 @@ contract both sides confirmed, service packages whose quota counts down, and wha
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -260,3 +261,35 @@ def test_score_parts_are_named_and_empty_ones_left_out(client, firms, factory, s
     _english(client)
     page = client.get(f"/deals/{match.id}").get_data(as_text=True)
     assert "text similarity" in page and "worked for this buyer" in page and ">region<" not in page
+
+
+def test_a_changed_listing_is_matched_again_in_the_background_with_progress(
+    client, app, firms, factory, session
+):
+    buyer, supplier, _ = firms
+    order = factory.order(buyer=buyer.company, status="published", title="智慧水务数字化平台建设")
+    listing = factory.listing(supplier=supplier.company, status="published", title="园林绿化养护")
+    session.commit()
+    client.login("supplier")
+    _english(client)
+    values = {
+        "title": "水务物联网监测系统",
+        "description": "管网漏损监测、远传水表与数据分析",
+        "kind": "product",
+    }
+    response = client.submit(f"/supply/listings/{listing.id}/edit", values)
+    assert response.status_code == 302 and "matching=" in response.location
+    job_id = response.location.split("matching=")[1]
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Updating the recommendations" in page and f"/matching/{job_id}" in page
+    for thread in threading.enumerate():
+        if thread.name.startswith("job-"):
+            thread.join(timeout=60)
+    assert client.get(f"/matching/{job_id}").get_json()["state"] == "finished"
+    session.expire_all()
+    assert session.scalar(
+        select(Match).where(Match.order_id == order.id, Match.listing_id == listing.id)
+    )
+    client.submit("/logout")
+    client.login("provider")
+    assert client.get(f"/matching/{job_id}").status_code == 404  # only who started it follows it

@@ -1,0 +1,65 @@
+"""Matching a firm's change again in the background, with its progress on the page.
+
+A changed listing or package rebuilds the matcher's index of candidates (qianfan.matching), which
+takes seconds at programme scale (~6 s for one listing among 20,000): too long to hold a request, and
+the firm should see that its recommendations are being updated. So the web app hands qianfan.postings a
+`rematch` that matches orders and demands at once but keeps listings and packages for a job started
+after the commit (webapp.background); the page polls `/matching/<job_id>` until the job has finished.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from qianfan.db import Database
+from qianfan.postings import posting_kind, rematch_posting
+from webapp.access import roles_required
+from webapp.background import Job, get_jobs
+
+BACKGROUND_KINDS = ("listing", "package")
+JOB_KIND = "firm-rematch"
+
+bp = Blueprint("firm_jobs", __name__)
+
+
+class DeferredRematch:
+    """The `rematch` the web app gives qianfan.postings: orders and demands now, the rest after commit."""
+
+    def __init__(self) -> None:
+        self.due: list[tuple[str, int]] = []
+
+    def __call__(self, session: Session, kind: str, posting) -> None:
+        if kind not in BACKGROUND_KINDS:
+            rematch_posting(session, kind, posting)
+        elif (kind, posting.id) not in self.due:
+            self.due.append((kind, posting.id))
+
+    def start(self) -> str | None:
+        """Start one job for all that is due (call it after the commit); the job's id, or None."""
+        if not self.due:
+            return None
+        return get_jobs().start(JOB_KIND, current_user.id, _work(list(self.due))).id
+
+
+def _work(due: list[tuple[str, int]]):
+    def work(job: Job, db: Database) -> dict:
+        with db.session_scope() as session:
+            for done, (kind, posting_id) in enumerate(due):
+                job.progress("matching", done, len(due))
+                rematch_posting(session, kind, session.get(posting_kind(kind).model, posting_id))
+            job.progress("matching", len(due), len(due))
+        return {"postings": due}
+
+    return work
+
+
+@bp.get("/matching/<job_id>")
+@roles_required("small_firm", "service_org")
+def status(job_id: str):
+    """How far the rematch started by this user has got (JSON); someone else's job is a 404."""
+    job = get_jobs().get(job_id)
+    if job is None or job.kind != JOB_KIND or job.started_by != current_user.id:
+        abort(404)
+    return jsonify(job.as_json())
