@@ -28,7 +28,8 @@ from matcher.records import Posting
 from matcher.rules import Rule, kinds_fitting, rules_for
 from matcher.text import TextVectorizer
 
-# Fitted on procurement-dev (see docs/notes-matcher.md); configuration may override each one.
+# Set by hand, rounded from a regression on all of procurement-dev (so optimistic on that set: see
+# docs/notes-matcher.md); configuration may override each one, `qianfan eval` also fits its own.
 DEFAULT_WEIGHTS = {
     "order": {
         "text": 0.30, "title": 0.12, "industry": 0.05, "region": 0.06, "budget": 0.10,

@@ -145,7 +145,9 @@ def load_labelled_set(
         company = Company(
             name=supplier["name"][:200],
             kind="small_firm",
-            region_code=regions.most_common(1)[0][0] if regions else None,
+            # Where the firm is registered: the place in its name, else where it has worked most.
+            region_code=places.find(supplier["name"])
+            or (regions.most_common(1)[0][0] if regions else None),
         )
         session.add(company)
         session.flush()
