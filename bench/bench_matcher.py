@@ -34,11 +34,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import jieba
-import numpy as np
 
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 
 from machine import machine_details  # noqa: E402
+
 from matcher.engine import Matcher  # noqa: E402
 from matcher.qualifications import parse  # noqa: E402
 from matcher.records import Firm, Posting  # noqa: E402
@@ -49,7 +49,17 @@ REFERENCE = ROOT / "ingest" / "data" / "reference"
 NOTICES = ROOT / "ingest" / "data" / "notices"
 BASE = {"orders": 700, "listings": 20_000, "demands": 17_000, "packages": 2_000}
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-CATEGORIES = ("financing", "ip", "legal", "testing", "marketing", "space", "hr", "consulting", "tech_transfer")
+CATEGORIES = (
+    "financing",
+    "ip",
+    "legal",
+    "testing",
+    "marketing",
+    "space",
+    "hr",
+    "consulting",
+    "tech_transfer",
+)
 
 
 def rss_gib() -> float:
@@ -65,24 +75,36 @@ class Pools:
         for path in sorted(NOTICES.glob("*.json")):
             for notice in json.loads(path.read_text(encoding="utf-8"))["notices"]:
                 body = " ".join(str(notice.get(k) or "") for k in ("category", "purchaseContent"))
-                self.notices.append((notice.get("title") or "", body, notice.get("qualification") or ""))
+                self.notices.append(
+                    (notice.get("title") or "", body, notice.get("qualification") or "")
+                )
         self.catalogue = []
         with (REFERENCE / "procurement_catalog_2022.csv").open(encoding="utf-8") as handle:
-            self.catalogue = [row["name"] for row in csv.DictReader(handle) if int(row["level"]) >= 2]
+            self.catalogue = [
+                row["name"] for row in csv.DictReader(handle) if int(row["level"]) >= 2
+            ]
         with (REFERENCE / "gbt4754_2017.csv").open(encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
-        self.industries = [(r["code"], r["name"], r["description"]) for r in rows if r["level"] == "4"]
+        self.industries = [
+            (r["code"], r["name"], r["description"]) for r in rows if r["level"] == "4"
+        ]
         self.services = [n for n in self.catalogue if n.endswith("服务")] or self.catalogue
         from ingest.reference import region_rows
 
         regions = [r["code"] for r in region_rows() if r["level"] == 3]
-        self.districts = [c for c in regions if c.startswith("4205")] + regions[:: max(1, len(regions) // 20)]
+        self.districts = [c for c in regions if c.startswith("4205")] + regions[
+            :: max(1, len(regions) // 20)
+        ]
         self.tokenizer = tokenizer
-        self.order_tokens = [PostingTokens(tuple(tokenizer(t)), tuple(tokenizer(b))) for t, b, _ in self.notices]
+        self.order_tokens = [
+            PostingTokens(tuple(tokenizer(t)), tuple(tokenizer(b))) for t, b, _ in self.notices
+        ]
         self.name_tokens = [tuple(tokenizer(n)) for n in self.catalogue]
         self.industry_tokens = [tuple(tokenizer(f"{n} {d}")) for _, n, d in self.industries]
         self.service_tokens = [tuple(tokenizer(n)) for n in self.services]
-        self.qualifications = [q for _, _, text in self.notices for q in parse(text)][:2000] or parse("ISO 9001")
+        self.qualifications = [q for _, _, text in self.notices for q in parse(text)][
+            :2000
+        ] or parse("ISO 9001")
 
 
 def tokenizer_speed(pools: Pools) -> dict:
@@ -91,13 +113,19 @@ def tokenizer_speed(pools: Pools) -> dict:
     fresh("预热")
     jieba.lcut("预热")
     timings = {}
-    for name, cut in (("jieba.lcut", jieba.lcut), ("qianfan first pass", fresh), ("qianfan again", fresh)):
+    for name, cut in (
+        ("jieba.lcut", jieba.lcut),
+        ("qianfan first pass", fresh),
+        ("qianfan again", fresh),
+    ):
         start = time.perf_counter()
         for text in texts:
             cut(text)
         timings[name] = time.perf_counter() - start
     chars = sum(map(len, texts))
-    return {k: f"{v:.2f} s ({chars / v / 1e6:.2f} M chars/s)" for k, v in timings.items()} | {"texts": len(texts)}
+    return {k: f"{v:.2f} s ({chars / v / 1e6:.2f} M chars/s)" for k, v in timings.items()} | {
+        "texts": len(texts)
+    }
 
 
 class Market:
@@ -109,7 +137,10 @@ class Market:
         districts = pools.districts
         n = {k: int(v * scale) for k, v in BASE.items()}
         n_suppliers = max(1, n["listings"] // 3)
-        buyers = [Firm(id=f"b{i}", region_code=rng.choice(districts)) for i in range(max(1, int(170 * scale)))]
+        buyers = [
+            Firm(id=f"b{i}", region_code=rng.choice(districts))
+            for i in range(max(1, int(170 * scale)))
+        ]
         self.suppliers = []
         for i in range(n_suppliers):
             wins = rng.choice((0, 0, 1, 1, 2, 3, 5))
@@ -120,8 +151,12 @@ class Market:
                     industry_code=rng.choice(pools.industries)[0],
                     size_class=rng.choice(("micro", "small", "medium")),
                     founded_on=date(2010 + rng.randrange(16), 1 + rng.randrange(12), 1),
-                    qualifications=tuple(rng.sample(pools.qualifications, rng.choice((0, 1, 2, 3)))),
-                    past_amounts=tuple(float(rng.randrange(100_000, 20_000_000)) for _ in range(wins)),
+                    qualifications=tuple(
+                        rng.sample(pools.qualifications, rng.choice((0, 1, 2, 3)))
+                    ),
+                    past_amounts=tuple(
+                        float(rng.randrange(100_000, 20_000_000)) for _ in range(wins)
+                    ),
                     past_buyers=tuple((rng.choice(buyers).id, 1) for _ in range(wins)),
                 )
             )
@@ -148,7 +183,10 @@ class Market:
             for i in range(n["orders"])
         ]  # fmt: skip
         services = pools.service_tokens
-        providers = [Firm(id=f"p{i}", region_code=rng.choice(districts)) for i in range(max(1, int(400 * scale)))]
+        providers = [
+            Firm(id=f"p{i}", region_code=rng.choice(districts))
+            for i in range(max(1, int(400 * scale)))
+        ]
         self.packages = [
             Posting(
                 id=i, side="package", kind=CATEGORIES[i % len(CATEGORIES)], owner=rng.choice(providers),
@@ -178,7 +216,9 @@ def timed(function, *args):
 def bench_side(kind: str, queries, candidates, top_k: int, sample: int | None) -> dict:
     matcher, build = timed(Matcher(kind=kind, top_k=top_k).fit, candidates)
     chosen = queries if sample is None else queries[:: max(1, len(queries) // sample)][:sample]
-    matcher.rank(chosen[:5], NOW)  # builds the per-kind blocks, as the kept matcher of the service has
+    matcher.rank(
+        chosen[:5], NOW
+    )  # builds the per-kind blocks, as the kept matcher of the service has
     ranked, ranking = timed(matcher.rank, chosen, NOW)
     matcher.n_jobs = 2
     _, ranking_2 = timed(matcher.rank, chosen, NOW)
@@ -232,7 +272,9 @@ def single_order_through_the_database(pools: Pools, market: Market, trials: int 
                  for f, i in ((f, suppliers[f.id]) for f in market.suppliers)],
             )  # fmt: skip
             buyer_id = len(suppliers) + 1
-            session.execute(insert(Company), [{"id": buyer_id, "name": "采购方", "kind": "large_firm"}])
+            session.execute(
+                insert(Company), [{"id": buyer_id, "name": "采购方", "kind": "large_firm"}]
+            )
             rows = []
             for listing in market.listings:
                 title = pools.catalogue[listing.id % len(pools.catalogue)]
@@ -268,25 +310,42 @@ def single_order_through_the_database(pools: Pools, market: Market, trials: int 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,10,100")
-    parser.add_argument("--sample", type=int, default=40, help="orders timed at 100× (then extrapolated)")
+    parser.add_argument(
+        "--sample", type=int, default=40, help="orders timed at 100× (then extrapolated)"
+    )
     args = parser.parse_args()
     print(json.dumps({"machine": machine_details()}, ensure_ascii=False))
     tokenizer = DomainTokenizer()
     pools, seconds = timed(Pools, tokenizer)
-    print(json.dumps({"pools tokenised s": round(seconds, 1), "tokenizer": tokenizer_speed(pools)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {"pools tokenised s": round(seconds, 1), "tokenizer": tokenizer_speed(pools)},
+            ensure_ascii=False,
+        )
+    )
     for scale in (float(s) for s in args.scales.split(",")):
         market, seconds = timed(Market, pools, scale)
         report: dict = {"scale": f"{scale:g}×", "composed s": round(seconds, 1)}
         big = scale >= 100
-        report["orders × listings"] = bench_side("order", market.orders, market.listings, 50, args.sample if big else None)
+        report["orders × listings"] = bench_side(
+            "order", market.orders, market.listings, 50, args.sample if big else None
+        )
         if not big:
-            report["demands × packages"] = bench_side("service", market.demands, market.packages, 10, None)
+            report["demands × packages"] = bench_side(
+                "service", market.demands, market.packages, 10, None
+            )
             sides = [report["orders × listings"], report["demands × packages"]]
             report["full rematch of both, rank s"] = round(sum(s["rank s"] for s in sides), 2)
-            report["full rematch of both, rank s, 2 threads"] = round(sum(s["rank s, 2 threads"] for s in sides), 2)
-            report["with explanations s"] = round(sum(s["rank s"] + s["explain s"] for s in sides), 2)
+            report["full rematch of both, rank s, 2 threads"] = round(
+                sum(s["rank s, 2 threads"] for s in sides), 2
+            )
+            report["with explanations s"] = round(
+                sum(s["rank s"] + s["explain s"] for s in sides), 2
+            )
         if scale == 1:
-            report["one new order through the database"] = single_order_through_the_database(pools, market)
+            report["one new order through the database"] = single_order_through_the_database(
+                pools, market
+            )
         report["peak RSS GiB"] = round(rss_gib(), 2)
         print(json.dumps(report, ensure_ascii=False))
         del market
