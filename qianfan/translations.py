@@ -56,13 +56,15 @@ def untranslated() -> list[str]:
 
 def update() -> list[str]:
     """Add new ids to the .po file (keeping existing translations, dropping unused ones); returns the new ids."""
+    from ingest.problems import ZH as IMPORTER_ZH  # the importer's own Chinese (it also serves the CLI)
+
     old = load_catalog() if PO_FILE.exists() else Catalog(locale="zh_CN")
     ids = extract_ids()
     catalog = Catalog(locale="zh_CN", project="qianfan", charset="utf-8")
     new = []
     for msgid in sorted(ids):
         existing = old.get(msgid)
-        string = existing.string if existing else ""
+        string = (existing.string if existing else "") or IMPORTER_ZH.get(msgid, "")
         if not string:
             new.append(msgid)
         catalog.add(msgid, string, locations=ids[msgid][:3])
