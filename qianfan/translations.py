@@ -56,7 +56,8 @@ def untranslated() -> list[str]:
 
 def update() -> list[str]:
     """Add new ids to the .po file (keeping existing translations, dropping unused ones); returns the new ids."""
-    from ingest.problems import ZH as IMPORTER_ZH  # the importer's own Chinese (it also serves the CLI)
+    # The importer's own Chinese (it also serves the CLI) fills its messages here.
+    from ingest.problems import ZH as IMPORTER_ZH
 
     old = load_catalog() if PO_FILE.exists() else Catalog(locale="zh_CN")
     ids = extract_ids()

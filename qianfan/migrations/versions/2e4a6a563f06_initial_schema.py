@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 2e4a6a563f06
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:34:24.462426
 """
 
