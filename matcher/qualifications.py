@@ -85,7 +85,8 @@ class Qualification:
 
 def _key(name: str) -> str:
     kind = ""
-    rest = name
+    # Spacing is not part of a certificate's identity: "ISO 9001" and "ISO9001" are one certificate.
+    rest = re.sub(r"\s+", "", name)
     for canonical, spellings in KINDS:
         for spelling in spellings:
             if spelling in rest:

@@ -7,7 +7,6 @@ Qualifications are typed one per line as people write them ("ISO 9001", "建筑�
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import select
@@ -163,8 +162,7 @@ def _qualifications(values: dict) -> dict[str, int | None]:
             raise ValidationError(
                 "'%(text)s' names no qualification.", field="qualifications", text=written
             )
-        # Kept as written, less spaces ("ISO 9001" -> "ISO9001"), which is how certificates are compared.
-        name = re.sub(r"\s+", "", written) if parsed.grade is None else parsed.name
+        name = written if parsed.grade is None else parsed.name
         wanted[name[:120]] = parsed.grade
     if len(wanted) > MAX_QUALIFICATIONS:
         raise ValidationError(

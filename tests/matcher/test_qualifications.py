@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.qualifications import covers, missing, parse
+from matcher.qualifications import covers, from_record, missing, parse
 
 
 def test_one_certificate_with_grade_and_number():
@@ -70,3 +70,8 @@ def test_certificates_outside_construction_and_what_is_missing():
 def test_text_that_names_no_certificate_gives_none():
     assert parse("统一社会信用代码:91420503MADPNC5C1P") == []
     assert parse("") == []
+
+
+def test_a_held_certificate_meets_a_requirement_however_it_is_spaced():
+    assert missing([from_record("ISO 9001", None)], parse("ISO9001")) == []
+    assert missing([from_record("ISO9001", None)], parse("ISO 9001")) == []
