@@ -278,8 +278,13 @@ def fitted_matcher(
         found = _cache.get(engine, {}).get(key)
     if found and found[0] == version:
         return found[1]
+    published = _published(session, side.candidate_model)
+    # Candidates published without going through a rematch (bulk loads, imports) get their tokens here.
+    if sum(_ensure_one(p) for p in published):
+        session.flush()
+        version = _candidate_version(session, side)
     firms = firms if firms is not None else _firms(session)
-    candidates = [_record(p, firms) for p in _published(session, side.candidate_model)]
+    candidates = [_record(p, firms) for p in published]
     matcher = Matcher(**options).fit(candidates)
     with _cache_lock:
         _cache.setdefault(engine, {})[key] = (version, matcher)

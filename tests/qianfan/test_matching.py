@@ -247,3 +247,12 @@ def test_tokens_are_kept_and_recomputed_when_the_text_changes(db, session, facto
     listing.description = "工业云PaaS平台"
     assert matching.ensure_tokens(session) == 1
     assert "paas" in listing.tokens and "漏损" not in listing.tokens
+
+
+def test_a_new_order_finds_listings_that_were_loaded_without_a_rematch(db, session, factory):
+    """Bulk loads and imports publish listings without tokens; the first order still finds them."""
+    orders, listings = _market(factory)
+    assert all(listing.tokens is None for listing in listings)
+    matching.rematch_posting(session, "order", orders[0], settings=SETTINGS, now=NOW)
+    found = session.execute(select(Match.listing_id).where(Match.order_id == orders[0].id)).scalars().all()
+    assert listings[0].id in found
