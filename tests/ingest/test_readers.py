@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import datetime
 
 import pytest
-from openpyxl import Workbook
 
 from ingest.export import csv_bytes, escape_cell, xlsx_bytes
 from ingest.problems import FileRejected
 from ingest.readers import Formula, read_sheets
+from tests.ingest.make_corpus import workbook
 
 ROWS = [
     ["企业名称", "所在区域", "描述"],
@@ -39,20 +38,9 @@ def test_tab_separated_text_and_row_numbers_as_a_person_counts_them():
     assert sheet.rows[1][1] == ["乙公司", "朝阳区"]
 
 
-def _xlsx(sheets: dict[str, list[list]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
 
 def test_xlsx_reads_every_sheet_with_typed_cells_as_text_and_formulas_unevaluated():
-    data = _xlsx(
+    data = workbook(
         {
             "一": [
                 ["名称", "金额", "日期"],
