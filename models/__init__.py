@@ -15,6 +15,7 @@ from models.base import Base
 from models.company import Company, CompanyQualification
 from models.deal import Contract, Match
 from models.importing import CompanyMergeCandidate, ImportBatch
+from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
 from models.reference import Industry, ProcurementCategory, Region
@@ -29,6 +30,7 @@ __all__ = [
     "Contract",
     "ImportBatch",
     "Industry",
+    "Job",
     "Listing",
     "Match",
     "Order",
