@@ -1,14 +1,20 @@
-"""People who log in. Every firm-side role belongs to a company; staff and admins do not need one."""
+"""People who log in. Every firm-side role belongs to a company; staff and admins do not need one.
+
+`session_version` makes sessions revocable: the login cookie carries "id:version", and logging out or
+changing the password bumps the version, so every cookie issued before no longer loads the user.
+`LoginAttempt` is the working table of the login throttle (qianfan.accounts): one row per login attempt
+still being checked or failed recently, shared by every server process through the database.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models.base import Base, Timestamped, one_of
+from models.base import Base, Timestamped, one_of, utcnow
 from models.company import Company
 
 ROLES = ("large_firm", "small_firm", "service_org", "staff", "admin")
@@ -41,6 +47,8 @@ class User(Timestamped, Base):
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Bumped by logout and password change: every session issued under an older version stops working.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     company: Mapped[Company | None] = relationship(lazy="joined")
 
@@ -58,7 +66,12 @@ class User(Timestamped, Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the login cookie holds: "id:version", so that a revoked session no longer matches."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_all_sessions(self) -> None:
+        """Every session issued so far (on any device) stops working at its next request."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_staff(self) -> bool:
@@ -72,3 +85,26 @@ class User(Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r} {self.role}>"
+
+
+LOGIN_PENDING = "pending"
+LOGIN_FAILED = "failed"
+
+
+class LoginAttempt(Base):
+    """A login attempt being checked (pending) or a recent failure; old rows are deleted as new ones come."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        one_of("outcome", (LOGIN_PENDING, LOGIN_FAILED), "outcome_allowed"),
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(80))  # as typed (trimmed, cut to 80), known or not
+    address: Mapped[str] = mapped_column(String(64))  # the client address the request came from
+    outcome: Mapped[str] = mapped_column(String(10), default=LOGIN_PENDING)
+
+    def __repr__(self) -> str:
+        return f"<LoginAttempt {self.id} {self.username!r} from {self.address} {self.outcome}>"

@@ -1,16 +1,40 @@
-"""Accounts: creating users with a role tied to the right kind of company, and checking passwords."""
+"""Accounts: creating users with a role tied to the right kind of company, checking passwords, and the
+login throttle.
+
+The throttle keeps its state in the database (`login_attempt`), so several server processes, on one
+machine or several, share it without another server, on SQLite as on PostgreSQL. Every attempt is written
+(and committed by the caller) before the password is checked, and counted after: of N concurrent guesses
+for one account, at most the limit ever reach the password check. Only failures count, and refused
+attempts do not, so a lock ends `window` after the failures that caused it. A success clears the
+account's failures (not the address's: one good account must not reset a guesser's budget).
+
+Answers take the same time whether the username exists or not: unknown users are checked against a
+dummy hash of the same cost.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
 
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+import models.user as user_model
 from models import AuditEvent, Company, User
 from models.base import utcnow
 from models.errors import ValidationError
-from models.user import FIRM_ROLES, ROLE_COMPANY_KINDS, ROLES
-
-MIN_PASSWORD_LENGTH = 8
+from models.user import (
+    FIRM_ROLES,
+    LOGIN_FAILED,
+    LOGIN_PENDING,
+    ROLE_COMPANY_KINDS,
+    ROLES,
+    LoginAttempt,
+)
+from qianfan.passwords import check_password_policy
 
 
 def create_user(
@@ -31,10 +55,7 @@ def create_user(
         raise ValidationError(
             "Unknown role '%(role)s'; choose one of %(roles)s.", field="role", role=role, roles=", ".join(ROLES)
         )
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            "The password needs at least %(n)s characters.", field="password", n=MIN_PASSWORD_LENGTH
-        )
+    check_password_policy(password, username)
     if role in FIRM_ROLES:
         if company is None:
             raise ValidationError("A %(role)s account must belong to a company.", field="company", role=role)
@@ -62,10 +83,123 @@ def create_user(
     return user
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not a password of anyone", method=method)
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None (the same answer for any wrong part)."""
+    """The active user with these credentials, or None (the same answer, in the same time, for any wrong part)."""
     user = session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is None:
+        # As costly as a real check, so that response times do not tell which usernames exist.
+        check_password_hash(_dummy_hash(user_model.PASSWORD_HASH_METHOD), password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def change_password(session: Session, user: User, current_password: str, new_password: str) -> None:
+    """Set a new password (policy checked) and end every session of `user` issued so far."""
+    if not user.check_password(current_password or ""):
+        raise ValidationError("The current password is wrong.", field="current_password")
+    check_password_policy(new_password, user.username)
+    if new_password == current_password:
+        raise ValidationError("The new password must differ from the current one.", field="password")
+    user.set_password(new_password)
+    user.end_all_sessions()
+    session.add(AuditEvent(actor_id=user.id, action="password_change", object_type="app_user", object_id=user.id))
+    session.flush()
+
+
+def end_all_sessions(session: Session, user: User, *, reason: str = "logout") -> None:
+    """Log `user` out everywhere: cookies issued before no longer load the user."""
+    user.end_all_sessions()
+    session.add(AuditEvent(actor_id=user.id, action=reason, object_type="app_user", object_id=user.id))
+    session.flush()
+
+
+# -- the login throttle ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed within `window`, per account (username as typed) and per client address."""
+
+    per_account: int = 10
+    per_address: int = 50
+    window: timedelta = timedelta(minutes=15)
+
+
+def _username_key(username: str | None) -> str:
+    return (username or "").strip()[:80]
+
+
+def record_login_attempt(
+    session: Session, username: str, address: str | None, *, limits: LoginLimits, now: datetime | None = None
+) -> LoginAttempt:
+    """Note an attempt before its password is checked; the caller commits so other processes count it."""
+    now = now or utcnow()
+    # Old rows are of no use to the throttle: keep the table small as new attempts come.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - limits.window))
+    attempt = LoginAttempt(username=_username_key(username), address=(address or "unknown")[:64], at=now)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def _wait(session: Session, column, value: str, limit: int, limits: LoginLimits, now: datetime) -> int:
+    """Seconds until fewer than `limit` failed or pending attempts match (0: `attempt` may go on)."""
+    recent = (
+        select(LoginAttempt.at)
+        .where(column == value, LoginAttempt.at >= now - limits.window)
+        .where(LoginAttempt.outcome.in_((LOGIN_PENDING, LOGIN_FAILED)))
+    )
+    count = session.scalar(select(func.count()).select_from(recent.subquery()))
+    if count <= limit:  # this attempt's own pending row is among them
+        return 0
+    # The attempt would be allowed once the (count - limit) oldest rows have left the window.
+    freed_at = session.scalar(recent.order_by(LoginAttempt.at, LoginAttempt.id).offset(count - limit - 1).limit(1))
+    return max(1, int((freed_at + limits.window - now).total_seconds()) + 1)
+
+
+def login_wait_seconds(
+    session: Session, attempt: LoginAttempt, *, limits: LoginLimits, now: datetime | None = None
+) -> int:
+    """0 when `attempt` may check its password, else the seconds until the account or address may try again."""
+    now = now or utcnow()
+    return max(
+        _wait(session, LoginAttempt.username, attempt.username, limits.per_account, limits, now),
+        _wait(session, LoginAttempt.address, attempt.address, limits.per_address, limits, now),
+    )
+
+
+def conclude_login_attempt(session: Session, attempt: LoginAttempt, user: User | None, *, throttled: bool) -> None:
+    """Keep a failure for the throttle, forget a success or refusal, and write the audit record."""
+    detail = {"username": attempt.username, "address": attempt.address}
+    if user is not None:
+        # A success clears this account's failures; the address keeps its own count.
+        session.execute(
+            delete(LoginAttempt).where(LoginAttempt.username == attempt.username, LoginAttempt.id != attempt.id)
+        )
+        session.delete(attempt)
+        session.add(
+            AuditEvent(actor_id=user.id, action="login", object_type="app_user", object_id=user.id, detail=detail)
+        )
+    else:
+        known = session.scalar(select(User.id).where(User.username == attempt.username))
+        if throttled:
+            session.delete(attempt)  # a refused attempt does not lengthen the lock
+        else:
+            attempt.outcome = LOGIN_FAILED
+        session.add(
+            AuditEvent(
+                action="login_throttled" if throttled else "login_failed",
+                object_type="app_user",
+                object_id=known,
+                detail=detail,
+            )
+        )
+    session.flush()

@@ -49,6 +49,26 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_CELL_CHARS": 20_000,  # characters in one cell
     "IMPORT_MAX_UNZIPPED_BYTES": 200 * 1024 * 1024,  # an XLSX archive's declared content, all parts together
     "IMPORT_MAX_ZIP_RATIO": 200,  # uncompressed/compressed for any XLSX part above 1 MiB (zip bombs)
+    # Security (docs/notes-security.md). Login throttle: failed logins allowed per window, per account
+    # (username as typed, known or not) and per client address; more are refused with 429 until the
+    # oldest failures leave the window, even with the right password.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 10,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 50,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    # Sessions end after this long without a request (seconds), and at logout or password change.
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    # Secure cookie flag: "auto" = on, except for plain HTTP to a loopback host with no proxy header
+    # (`make demo` on http://127.0.0.1); true or false forces it (webapp.security).
+    "COOKIE_SECURE": "auto",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_DURATION": 12 * 3600,
+    # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host (0: served directly).
+    "TRUSTED_PROXIES": 0,
+    "CONTENT_SECURITY_POLICY": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
 }
 
 

@@ -8,7 +8,7 @@ from flask import Flask, jsonify
 from flask_babel import lazy_gettext as _l
 
 from qianfan.config import instance_dir, load_settings
-from webapp import database, errors, i18n
+from webapp import database, errors, i18n, security
 from webapp.extensions import babel, csrf, login_manager
 
 
@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     database.init_app(app)
+    security.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

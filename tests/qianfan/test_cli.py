@@ -42,4 +42,4 @@ def test_create_user_explains_what_is_wrong_without_a_stack_trace(runner, fresh_
     assert result.exit_code == 1
     assert "must belong to a company" in result.output and "Traceback" not in result.output
     short = runner.invoke(main, ["create-user", "--username", "li", "--role", "staff", "--password", "short"])
-    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
