@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from models.errors import ValidationError
 from qianfan.accounts import (
@@ -56,10 +56,10 @@ class PasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
     )
-    password = PasswordField(_l("New password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[InputRequired()])  # the policy names the reason
     confirm = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two new passwords differ."))],
+        validators=[InputRequired(), EqualTo("password", message=_l("The two new passwords differ."))],
     )
 
 
