@@ -13,7 +13,7 @@
     });
   });
 
-  // A running job's page polls its status and reloads when it is done.
+  // A queued or running job's page polls its status and reloads when it has ended.
   var job = document.querySelector("[data-job-status]");
   if (job) {
     var bar = job.querySelector("progress");
@@ -22,7 +22,7 @@
       fetch(job.dataset.jobStatus, { headers: { Accept: "application/json" } })
         .then(function (r) { return r.json(); })
         .then(function (s) {
-          if (s.state !== "running") { window.location.reload(); return; }
+          if (s.state !== "running" && s.state !== "queued") { window.location.reload(); return; }
           if (s.total) { bar.max = s.total; bar.value = s.done; }
           text.textContent = (job.dataset["stage" + s.stage.charAt(0).toUpperCase() + s.stage.slice(1)] || s.stage) +
             (s.total ? " " + s.done.toLocaleString() + " / " + s.total.toLocaleString() + " (" + s.percent + "%)" : "");
@@ -44,6 +44,9 @@
     var el = document.querySelector('[data-chart="' + name + '"]');
     if (!el) { return; }
     el.classList.add("drawn");
+    // Tooltips drawn by ECharts itself: its HTML tooltips carry style attributes, which the CSP
+    // (style-src 'self', no 'unsafe-inline') blocks.
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption(Object.assign({ color: palette, animation: false, textStyle: { fontFamily: "inherit" } }, option));
     charts.push(chart);
