@@ -15,6 +15,7 @@ from qianfan.cli_context import AppContext, pass_app
 from qianfan.cli_demo import demo_command
 from qianfan.cli_ingest import ingest_command, template_command
 from qianfan.cli_match import eval_command, match_command
+from qianfan.cli_worker import worker_command
 
 
 class QianfanGroup(click.Group):
@@ -74,18 +75,32 @@ def create_user_command(app: AppContext, username, role, company_id, display_nam
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the web app with waitress, a production WSGI server."""
+@click.option("--worker/--no-worker", default=None,
+              help="Run queued jobs in this process too; default: when the queue is the embedded SQLite one.")  # fmt: skip
+def serve(host: str, port: int, worker: bool | None) -> None:
+    """Serve the web app with waitress, and run its jobs too on the embedded queue (one process)."""
     # The CLI is the composition root: it may start the web layer, which itself depends on qianfan.
     import waitress
 
+    from qianfan.tasks.queue import is_embedded
     from webapp import create_app
 
     app = create_app()
-    click.echo(f"Qianfan is served on http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=8)
+    consumer = None
+    if worker or (worker is None and is_embedded(app.config)):
+        from qianfan.tasks.worker import start_embedded
+
+        consumer = start_embedded(
+            app.config, app.extensions["qianfan_db"], periodic=bool(app.config.get("SCHEDULER_ENABLED"))
+        )  # fmt: skip
+    click.echo(f"Qianfan is served on http://{host}:{port}/" + (" (jobs run here too)" if consumer else ""))
+    try:
+        waitress.serve(app, host=host, port=port, threads=8)
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=False)
 
 
 # Commands of the other areas live beside their services and are registered here, in one list.
-for _command in (ingest_command, template_command, demo_command, match_command, eval_command):
+for _command in (ingest_command, template_command, demo_command, match_command, eval_command, worker_command):
     main.add_command(_command)

@@ -1,102 +1,137 @@
-"""Long work started from a page (a file import, a full rematch) runs in a thread; the page polls its progress.
+"""Long work started from a page (an import, a rematch) runs as a job on the task queue; pages poll it.
 
-A job gets its own database session and commits once at its end, like a CLI command; the request that
-started it returns at once with the job's id. Jobs live in this process's memory (the app is served by
-one waitress process), the most recent `KEEP` of them, so a restart forgets finished jobs but never
-their effects, which are in the database.
+The web app only records and queues jobs (qianfan.tasks) and reads their rows (qianfan.jobs): a job's
+page survives a restart and works from any server process, while workers run the jobs (`qianfan
+worker`, or the consumer thread of `qianfan serve` on the embedded queue; in tests, at once). Views
+call `get_jobs().start(kind, user_id, TaskCall(...))` and read `get_jobs().get(job_id)`, a `JobView`
+whose `result` is ready for the templates (an import's report as an ImportReport, a domain error as a
+DomainError to translate).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import uuid
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, current_app
 
-from models.base import utcnow
+from models import Job
+from models.errors import DomainError
+from qianfan import jobs
 from qianfan.db import Database
 
-KEEP = 50
-log = logging.getLogger(__name__)
+KEEP = 50  # jobs listed per kind on a page
+
+
+@dataclass(frozen=True)
+class TaskCall:
+    """What a job is to do: a task of qianfan.tasks, its JSON arguments and an optional file."""
+
+    task: str
+    args: dict = field(default_factory=dict)
+    payload: bytes | None = None
+
+
+class UnexpectedJobError(Exception):
+    """A job failed on something other than a domain error: its page says "something went wrong"."""
 
 
 @dataclass
-class Job:
-    id: str
-    kind: str  # "import" or "rematch"
-    started_by: int
-    stage: str = "queued"
-    done: int = 0
-    total: int = 0
-    state: str = "running"  # running, finished, failed
-    result: dict = field(default_factory=dict)  # what the result page shows
-    started_at: datetime = field(default_factory=utcnow)
+class JobView:
+    """A job row as the pages show it."""
 
-    def progress(self, stage: str, done: int, total: int) -> None:
-        self.stage, self.done, self.total = stage, done, total
+    id: str
+    kind: str
+    task: str
+    started_by: int | None
+    state: str
+    stage: str
+    done: int
+    total: int
+    percent: int
+    started_at: datetime
+    finished_at: datetime | None
+    rerun_of: str | None
+    result: dict
 
     @property
-    def percent(self) -> int:
-        if self.state != "running":
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
+    @property
+    def can_rerun(self) -> bool:
+        return self.state in jobs.RERUNNABLE
 
     def as_json(self) -> dict:
         return {"id": self.id, "kind": self.kind, "stage": self.stage, "done": self.done, "total": self.total,
                 "percent": self.percent, "state": self.state}  # fmt: skip
 
+    @classmethod
+    def of(cls, job: Job) -> JobView:
+        return cls(
+            job.id, job.kind, job.task, job.started_by_id, job.state, job.stage, job.done, job.total,
+            job.percent, job.created_at, job.finished_at, job.rerun_of, _result(job),
+        )  # fmt: skip
 
-class JobRunner:
-    """Starts jobs in daemon threads and keeps the latest KEEP of them for their pages."""
 
-    def __init__(self, db: Database) -> None:
+def _result(job: Job) -> dict:
+    from qianfan.tasks.imports import problems_from_result, report_from_result
+
+    args = {k: v for k, v in job.args.items() if k in ("filename", "kind")}
+    result = {**args, **(job.result or {})}
+    if isinstance(result.get("report"), dict):
+        result["report"] = report_from_result(result["report"])
+    if "problems" in result:
+        result["problems"] = problems_from_result(result["problems"])
+    if job.state == "failed":
+        error = result.get("error")
+        result["error"] = (
+            DomainError(error["message"], **(error.get("params") or {}))
+            if isinstance(error, dict) and error.get("message")
+            else UnexpectedJobError(job.stage)
+        )  # fmt: skip
+    else:
+        result.pop("error", None)
+    return result
+
+
+class JobBoard:
+    """The web app's window on the jobs: start, re-run, read (each in its own short unit of work)."""
+
+    def __init__(self, db: Database, settings: dict) -> None:
         self.db = db
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
+        self.stale_seconds = int(settings.get("JOB_STALE_SECONDS", jobs.DEFAULT_STALE_SECONDS))
 
-    def start(self, kind: str, started_by: int, work: Callable[[Job, Database], dict]) -> Job:
-        """Run `work(job, db)` in a thread; it returns the result dict, or raises to fail the job.
+    def start(self, kind: str, started_by: int | None, call: TaskCall) -> JobView:
+        from qianfan.tasks import enqueue
 
-        `work` opens its own unit of work (`db.session_scope()`) and reports progress with `job.progress`.
-        """
-        job = Job(uuid.uuid4().hex, kind, started_by)
-        with self._lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > KEEP:
-                self._jobs.popitem(last=False)
-        threading.Thread(
-            target=self._run, args=(job, work), name=f"job-{kind}-{job.id[:8]}", daemon=True
-        ).start()
-        return job
+        job_id = enqueue(kind, started_by, call.task, payload=call.payload, **call.args)
+        return self.get(job_id)
 
-    def _run(self, job: Job, work: Callable[[Job, Database], dict]) -> None:
-        try:
-            job.result = work(job, self.db)
-            job.state = "finished"
-        except Exception as err:  # noqa: BLE001 - the job page says what happened; the log keeps the trace
-            log.exception("background job %s failed", job.id)
-            job.result = {"error": err}
-            job.state = "failed"
+    def rerun(self, job_id: str, started_by: int | None) -> JobView:
+        from qianfan.tasks import rerun
 
-    def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+        return self.get(rerun(job_id, started_by))
 
-    def recent(self, kind: str) -> list[Job]:
-        with self._lock:
-            return [j for j in reversed(self._jobs.values()) if j.kind == kind]
+    def get(self, job_id: str) -> JobView | None:
+        with self.db.session_scope() as session:
+            job = jobs.get(session, job_id, self.stale_seconds)
+            return JobView.of(job) if job is not None else None
+
+    def recent(self, kind: str) -> list[JobView]:
+        with self.db.session_scope() as session:
+            return [JobView.of(j) for j in jobs.recent(session, kind, KEEP, self.stale_seconds)]
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["qianfan_jobs"] = JobRunner(app.extensions["qianfan_db"])
+    from qianfan.tasks import configure
+    from webapp import staff_jobs
+
+    db = app.extensions["qianfan_db"]
+    configure(app.config, db)
+    app.extensions["qianfan_jobs"] = JobBoard(db, app.config)
+    app.register_blueprint(staff_jobs.bp)  # the job pages' own actions (re-run)
 
 
-def get_jobs() -> JobRunner:
-    from flask import current_app
-
+def get_jobs() -> JobBoard:
     return current_app.extensions["qianfan_jobs"]

@@ -4,7 +4,8 @@ A changed listing or package rebuilds the matcher's index of candidates (qianfan
 takes seconds at programme scale (~6 s for one listing among 20,000): too long to hold a request, and
 the firm should see that its recommendations are being updated. So the web app hands qianfan.postings a
 `rematch` that matches orders and demands at once but keeps listings and packages for a job started
-after the commit (webapp.background); the page polls `/matching/<job_id>` until the job has finished.
+after the commit (webapp.background, qianfan.tasks.matching); the page polls `/matching/<job_id>` until the
+job has finished, from whichever server process answers.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from flask import Blueprint, abort, jsonify
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from qianfan.db import Database
-from qianfan.postings import posting_kind, rematch_posting
+from qianfan.postings import rematch_posting
 from webapp.access import roles_required
-from webapp.background import Job, get_jobs
+from webapp.background import TaskCall, get_jobs
 
 BACKGROUND_KINDS = ("listing", "package")
 JOB_KIND = "firm-rematch"
@@ -40,19 +40,8 @@ class DeferredRematch:
         """Start one job for all that is due (call it after the commit); the job's id, or None."""
         if not self.due:
             return None
-        return get_jobs().start(JOB_KIND, current_user.id, _work(list(self.due))).id
-
-
-def _work(due: list[tuple[str, int]]):
-    def work(job: Job, db: Database) -> dict:
-        with db.session_scope() as session:
-            for done, (kind, posting_id) in enumerate(due):
-                job.progress("matching", done, len(due))
-                rematch_posting(session, kind, session.get(posting_kind(kind).model, posting_id))
-            job.progress("matching", len(due), len(due))
-        return {"postings": due}
-
-    return work
+        call = TaskCall("rematch_postings", {"postings": [list(item) for item in self.due]})
+        return get_jobs().start(JOB_KIND, current_user.id, call).id
 
 
 @bp.get("/matching/<job_id>")

@@ -1,18 +1,20 @@
-"""The staff's long work as background jobs (webapp.background): a file import and a full rematch.
+"""The staff's long work as queued jobs (webapp.background): a file import and a full rematch, and
+running again a job whose worker died.
 
-Each returns the `work(job, db)` callable the job runner calls in its thread: it opens its own unit of
-work, reports progress, and commits once, or rolls back (a refused all-or-nothing import, a dry run).
+`import_work` and `rematch_work` say what a job is to do (a task of qianfan.tasks with its arguments);
+the views hand them to `get_jobs().start(...)`. The uploaded file travels in the job's row, so any
+worker can read it and a re-run imports the same file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from flask import Blueprint, abort, redirect, url_for
+from flask_login import current_user
 
-from ingest.problems import FileRejected
-from models import User
-from qianfan.db import Database
-from qianfan.importing import ImportRejected, run_import
-from webapp.background import Job
+from webapp.access import staff_required
+from webapp.background import TaskCall, get_jobs
+
+bp = Blueprint("staff_jobs", __name__, url_prefix="/staff")
 
 
 def import_work(
@@ -22,44 +24,30 @@ def import_work(
     filename: str,
     skip_invalid: bool,
     dry_run: bool,
-    settings: dict,
+    settings: dict | None = None,
     actor_id: int,
-) -> Callable[[Job, Database], dict]:
-    """Import one uploaded file; the result holds the report (or the file's problems) for the result page."""
-
-    def work(job: Job, db: Database) -> dict:
-        job.result = {"filename": filename, "kind": kind}
-        session = db.sessionmaker()
-        try:
-            report = run_import(
-                session, kind, data, filename, settings=settings, skip_invalid=skip_invalid,
-                dry_run=dry_run, progress=job.progress, actor=session.get(User, actor_id),
-            )  # fmt: skip
-            if dry_run:
-                session.rollback()
-            else:
-                session.commit()
-            return {**job.result, "report": report, "imported": not dry_run}
-        except ImportRejected as err:
-            session.rollback()
-            return {**job.result, "report": err.report, "imported": False}
-        except FileRejected as err:
-            session.rollback()
-            return {**job.result, "problems": err.problems, "imported": False}
-        finally:
-            session.close()
-
-    return work
+) -> TaskCall:
+    """Import one uploaded file (qianfan.tasks.imports); the worker's settings give the limits."""
+    return TaskCall(
+        "import_file",
+        {"kind": kind, "filename": filename[:255], "skip_invalid": bool(skip_invalid), "dry_run": bool(dry_run),
+         "actor_id": actor_id},
+        payload=data,
+    )  # fmt: skip
 
 
-def rematch_work(*, settings: dict) -> Callable[[Job, Database], dict]:
+def rematch_work(*, settings: dict | None = None) -> TaskCall:
     """Recompute every match (qianfan.matching's full rematch), e.g. after a change of the matching rules."""
+    return TaskCall("rematch_all")
 
-    def work(job: Job, db: Database) -> dict:
-        from qianfan import matching
 
-        with db.session_scope() as session:
-            summary = matching.rematch_all(session, progress=job.progress, settings=settings)
-        return {"summary": summary}
-
-    return work
+@bp.post("/jobs/<job_id>/rerun")
+@staff_required
+def rerun(job_id: str):
+    """Queue again what an interrupted or failed job was doing; on to the new job's page."""
+    job = get_jobs().get(job_id)
+    if job is None:
+        abort(404)
+    if not job.can_rerun:
+        return redirect(url_for("staff.job", job_id=job.id))
+    return redirect(url_for("staff.job", job_id=get_jobs().rerun(job.id, current_user.id).id))

@@ -212,6 +212,7 @@ STAFF_ENDPOINTS: dict[str, Row] = {
     "staff.job_status": staff_only("/staff/jobs/no-such-job/status", status=HIDDEN),
     "staff.job_rejected_rows": staff_only("/staff/jobs/no-such-job/rejected.csv", status=HIDDEN),
     "staff.rematch": staff_only("/staff/rematch", "POST"),
+    "staff_jobs.rerun": staff_only("/staff/jobs/no-such-job/rerun", "POST", status=HIDDEN),
     "staff.duplicates": staff_only("/staff/duplicates"),
     "staff.merge_pair": staff_only("/staff/duplicates/999999/merge", "POST", status=HIDDEN),
     "staff.keep_pair_apart": staff_only(

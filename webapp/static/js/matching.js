@@ -8,7 +8,7 @@
     fetch(box.getAttribute("data-url"), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (response) { return response.ok ? response.json() : {state: "failed"}; })
       .then(function (job) {
-        if (job.state === "running") {
+        if (job.state === "running" || job.state === "queued") {
           if (job.total) { bar.max = job.total; bar.value = job.done; }
           window.setTimeout(poll, 1000);
           return;
