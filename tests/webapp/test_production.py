@@ -9,12 +9,15 @@ import http.cookiejar
 import json
 import os
 import re
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -43,13 +46,17 @@ class Browser:
 
     def __init__(self, base: str) -> None:
         self.base = base
+        unverified = ssl.create_default_context()
+        unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE  # the test's own certificate
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect(),
+            urllib.request.HTTPSHandler(context=unverified),
         )  # fmt: skip
         self.token = ""
 
     def request(self, path: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, str, dict]:
-        req = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        headers = {**(headers or {}), **({"Referer": self.base + path} if data is not None else {})}
+        req = urllib.request.Request(self.base + path, data=data, headers=headers)
         try:
             with self.opener.open(req, timeout=30) as response:
                 status, body, head = response.status, response.read(), response.headers
@@ -136,7 +143,7 @@ def production(postgres_database, tmp_path):
     port = _free_port()
     env = {**os.environ, "QIANFAN_DATABASE_URL": db.url, "QIANFAN_QUEUE_URL": queue,
            "QIANFAN_INSTANCE_DIR": str(tmp_path / "instance"), "QIANFAN_SECRET_KEY": uuid.uuid4().hex,
-           "QIANFAN_WEB_BIND": f"127.0.0.1:{port}", "QIANFAN_WEB_WORKERS": "2"}  # fmt: skip
+           "QIANFAN_WEB_BIND": f"127.0.0.1:{port}", "QIANFAN_WEB_WORKERS": "2", "QIANFAN_TRUSTED_PROXIES": "1"}  # fmt: skip
     if queue.startswith("redis"):
         from huey.storage import RedisStorage
 
@@ -154,7 +161,7 @@ def production(postgres_database, tmp_path):
                 time.sleep(0.1)
         else:
             raise AssertionError("gunicorn did not answer: " + (tmp_path / "web.log").read_text())
-        yield base, db, web
+        yield base, db, web, port
     finally:
         _stop(web)
         _stop(worker, signal.SIGINT)
@@ -162,7 +169,7 @@ def production(postgres_database, tmp_path):
 
 
 def test_a_staff_journey_through_gunicorn_and_a_worker(production, tmp_path):
-    base, db, web = production
+    base, db, web, _ = production
     browser = Browser(base)
     browser.get("/login")
     status, _, head = browser.post("/login", {"username": "ops", "password": "secret-pass-1"})
@@ -190,3 +197,56 @@ def test_a_staff_journey_through_gunicorn_and_a_worker(production, tmp_path):
         assert session.scalar(select(func.count()).select_from(Company).where(Company.name == "北京千帆部署测试科技有限公司")) == 1
         assert session.scalar(select(func.count()).select_from(Match)) == 1
     assert web.poll() is None
+
+
+def _nginx_in_front(tmp_path, upstream_port: int) -> tuple[subprocess.Popen, int]:
+    """deploy/nginx.conf as shipped, on free ports, a self-signed certificate and files in tmp_path."""
+    http_port, https_port = _free_port(), _free_port()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)  # fmt: skip
+    site = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    for old, new in {"listen 80;": f"listen 127.0.0.1:{http_port};", "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+                     "127.0.0.1:8000": f"127.0.0.1:{upstream_port}", "/etc/ssl/qianfan/fullchain.pem": str(tmp_path / "cert.pem"),
+                     "/etc/ssl/qianfan/privkey.pem": str(tmp_path / "key.pem")}.items():  # fmt: skip
+        assert old in site, old
+        site = site.replace(old, new)
+    site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
+    site = site.replace("$host", "$http_host")  # on a port of its own the Host carries the port (CSRF's referrer check)
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    for folder in temp.values():
+        folder.mkdir()
+    (tmp_path / "nginx.conf").write_text(
+        f"daemon off; worker_processes 1; pid {tmp_path}/nginx.pid; error_log {tmp_path}/nginx-error.log;\n"
+        "events { worker_connections 64; }\n"
+        f"http {{ access_log off; client_body_temp_path {temp['body']}; proxy_temp_path {temp['proxy']}; "
+        f"fastcgi_temp_path {temp['fastcgi']}; uwsgi_temp_path {temp['uwsgi']}; scgi_temp_path {temp['scgi']};\n"
+        f"include {tmp_path}/site.conf; }}\n", encoding="utf-8")  # fmt: skip
+    command = [shutil.which("nginx"), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    return _spawn(command, dict(os.environ), tmp_path / "nginx.log"), https_port
+
+
+@pytest.mark.skipif(not (shutil.which("nginx") and shutil.which("openssl")), reason="needs Debian's nginx and openssl")
+def test_the_shipped_nginx_config_proxies_to_gunicorn(production, tmp_path):
+    base, _, _, port = production
+    nginx, https_port = _nginx_in_front(tmp_path, port)
+    try:
+        proxied = f"https://127.0.0.1:{https_port}"
+        browser = Browser(proxied)
+        for _ in range(100):  # bounded: nginx starts at once
+            try:
+                if browser.get("/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        browser.get("/login")
+        status, _, head = browser.post("/login", {"username": "ops", "password": "secret-pass-1"})
+        assert status == 302 and "Secure" in head["Set-Cookie"]  # the app sees HTTPS through the proxy headers
+        assert browser.get("/staff/imports")[0] == 200
+        too_big = browser.upload("/staff/imports", {"kind": "companies"}, "file", "big.csv", b"x" * (22 * 2**20))
+        assert too_big[0] == 413  # refused by nginx before gunicorn reads it
+    finally:
+        _stop(nginx, signal.SIGQUIT)
