@@ -14,9 +14,11 @@ dummy hash of the same cost.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from math import ceil
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -166,14 +168,52 @@ def _wait(session: Session, column, value: str, limit: int, limits: LoginLimits,
 
 
 def login_wait_seconds(
-    session: Session, attempt: LoginAttempt, *, limits: LoginLimits, now: datetime | None = None
+    session: Session,
+    attempt: LoginAttempt,
+    *,
+    limits: LoginLimits,
+    now: datetime | None = None,
+    locks: LoginLocks | None = None,
 ) -> int:
-    """0 when `attempt` may check its password, else the seconds until the account or address may try again."""
+    """0 when `attempt` may check its password, else the seconds until the account or address may try again.
+
+    A lock found is remembered in `locks`, so that this process refuses the next attempts from memory.
+    """
     now = now or utcnow()
-    return max(
-        _wait(session, LoginAttempt.username, attempt.username, limits.per_account, limits, now),
-        _wait(session, LoginAttempt.address, attempt.address, limits.per_address, limits, now),
-    )
+    account = _wait(session, LoginAttempt.username, attempt.username, limits.per_account, limits, now)
+    address = _wait(session, LoginAttempt.address, attempt.address, limits.per_address, limits, now)
+    if locks is not None:
+        locks.remember(("account", attempt.username), account, now)
+        locks.remember(("address", attempt.address), address, now)
+    return max(account, address)
+
+
+class LoginLocks:
+    """One process's memory of the locks it found in the database, until each ends.
+
+    Under a flood of guesses almost every attempt is refused; answered from memory, a refusal costs no
+    database work at all, so the guessers slow other users down far less. The memory never outlives what the
+    database said (a lock ends when its failures leave the window, which no later attempt can change, as
+    refused attempts are not counted), and each process asks the database itself once per lock.
+    """
+
+    def __init__(self) -> None:
+        self._until: dict[tuple[str, str], datetime] = {}
+        self._mutex = threading.Lock()
+
+    def remember(self, key: tuple[str, str], seconds: int, now: datetime) -> None:
+        if seconds > 0:
+            with self._mutex:
+                if len(self._until) > 100_000:  # many addresses: drop the ended locks
+                    self._until = {k: t for k, t in self._until.items() if t > now}
+                self._until[key] = now + timedelta(seconds=seconds)
+
+    def wait_seconds(self, username: str | None, address: str | None, now: datetime | None = None) -> int:
+        """Seconds left of a remembered lock on this username or address (0: ask the database)."""
+        now = now or utcnow()
+        keys = (("account", _username_key(username)), ("address", (address or "unknown")[:64]))
+        left = [(self._until[key] - now).total_seconds() for key in keys if key in self._until]
+        return max((ceil(seconds) for seconds in left if seconds > 0), default=0)
 
 
 def conclude_login_attempt(session: Session, attempt: LoginAttempt, user: User | None, *, throttled: bool) -> None:

@@ -31,6 +31,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 from models.errors import ValidationError
 from qianfan.accounts import (
     LoginLimits,
+    LoginLocks,
     authenticate,
     change_password,
     conclude_login_attempt,
@@ -45,6 +46,11 @@ from webapp.extensions import login_manager
 from webapp.i18n import LOCALES
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.record_once
+def _init_login_locks(state) -> None:
+    state.app.extensions["login_locks"] = LoginLocks()
 
 
 class LoginForm(FlaskForm):
@@ -105,13 +111,17 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        db, limits = get_session(), _login_limits()
-        attempt = record_login_attempt(db, form.username.data, request.remote_addr, limits=limits)
-        commit()  # counted by concurrent attempts before any password is checked
-        wait = login_wait_seconds(db, attempt, limits=limits)
-        user = None if wait else authenticate(db, form.username.data, form.password.data)
-        conclude_login_attempt(db, attempt, user, throttled=bool(wait))
-        commit()
+        locks = current_app.extensions["login_locks"]
+        wait = locks.wait_seconds(form.username.data, request.remote_addr)  # a flood is refused from memory
+        user = None
+        if not wait:
+            db, limits = get_session(), _login_limits()
+            attempt = record_login_attempt(db, form.username.data, request.remote_addr, limits=limits)
+            commit()  # counted by concurrent attempts before any password is checked
+            wait = login_wait_seconds(db, attempt, limits=limits, locks=locks)
+            user = None if wait else authenticate(db, form.username.data, form.password.data)
+            conclude_login_attempt(db, attempt, user, throttled=bool(wait))
+            commit()
         if wait:
             flash(
                 _(
