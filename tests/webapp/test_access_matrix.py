@@ -80,6 +80,7 @@ ENDPOINTS: dict[str, Row] = {
         "/login", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED
     ),
     "auth.logout": everyone("/logout", MOVED, "POST"),
+    "auth.password": everyone("/account/password"),
     "auth.set_language": row(
         "/language/en",
         "POST",
@@ -334,8 +335,8 @@ def test_access_matrix(app, world, session, role):
     before = _snapshot(session)
     client = _client(app, None if role == "anonymous" else role)
     wrong, leaks = {}, []
-    for endpoint, r in ALL_ROWS.items():
-        # Logging out would end this client's session for the rows after it.
+    # Logging out ends every session of the user, this client's too: it comes last.
+    for endpoint, r in sorted(ALL_ROWS.items(), key=lambda item: item[0] == "auth.logout"):
         response = _request(
             _client(app, None if role == "anonymous" else role)
             if endpoint == "auth.logout"
