@@ -153,6 +153,15 @@ def test_logins_and_failed_logins_leave_audit_records(app, people, db):
     ]
 
 
+def test_a_locked_account_leaves_an_audit_record_of_the_refusal(app, people, db):
+    client = _client(app)
+    for _ in range(11):
+        _login(client, "wang", "wrong-guess-123")
+    with db.sessionmaker() as s:
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.object_id == people["wang"].id)).all()
+    assert actions.count("login_failed") == 10 and "login_throttled" in actions
+
+
 # -- revocable sessions ------------------------------------------------------------------------------------
 
 
