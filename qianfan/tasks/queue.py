@@ -101,6 +101,10 @@ class QueueUnavailable(DomainError):
     http_status = 503
 
 
+def N_(message: str) -> str:  # noqa: N802 - marks a message id for the translation catalogue
+    return message
+
+
 def _send(job_id: str, task_name: str) -> None:
     try:
         TASKS[task_name](job_id)
@@ -109,7 +113,7 @@ def _send(job_id: str, task_name: str) -> None:
         db, _ = runtime()
         with db.session_scope() as session:
             jobs.finish(session, job_id, {}, failed=True, error=f"not queued: {err!r}")
-        raise QueueUnavailable("The job queue cannot be reached; the job was not started.") from err
+        raise QueueUnavailable(N_("The job queue cannot be reached; the job was not started.")) from err
 
 
 def enqueue(kind: str, started_by: int | None, task_name: str, /, payload: bytes | None = None, **args) -> str:
