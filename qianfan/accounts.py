@@ -99,7 +99,6 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not user.check_password(password or "") or not user.active:
         return None
-    user.last_login_at = utcnow()
     return user
 
 
@@ -216,8 +215,13 @@ class LoginLocks:
         return max((ceil(seconds) for seconds in left if seconds > 0), default=0)
 
 
-def conclude_login_attempt(session: Session, attempt: LoginAttempt, user: User | None, *, throttled: bool) -> None:
-    """Keep a failure for the throttle, forget a success or refusal, and write the audit record."""
+def conclude_login_attempt(
+    session: Session, attempt: LoginAttempt, user: User | None, *, throttled: bool, login: bool = True
+) -> None:
+    """Keep a failure for the throttle, forget a success or refusal, and write the audit record.
+
+    `login=False`: the password was checked for something else (changing it), not to log in.
+    """
     detail = {"username": attempt.username, "address": attempt.address}
     if user is not None:
         # A success clears this account's failures; the address keeps its own count.
@@ -225,9 +229,11 @@ def conclude_login_attempt(session: Session, attempt: LoginAttempt, user: User |
             delete(LoginAttempt).where(LoginAttempt.username == attempt.username, LoginAttempt.id != attempt.id)
         )
         session.delete(attempt)
-        session.add(
-            AuditEvent(actor_id=user.id, action="login", object_type="app_user", object_id=user.id, detail=detail)
-        )
+        if login:
+            user.last_login_at = utcnow()
+            session.add(
+                AuditEvent(actor_id=user.id, action="login", object_type="app_user", object_id=user.id, detail=detail)
+            )
     else:
         known = session.scalar(select(User.id).where(User.username == attempt.username))
         if throttled:
@@ -239,7 +245,7 @@ def conclude_login_attempt(session: Session, attempt: LoginAttempt, user: User |
                 action="login_throttled" if throttled else "login_failed",
                 object_type="app_user",
                 object_id=known,
-                detail=detail,
+                detail=detail if login else {**detail, "for": "password_change"},
             )
         )
     session.flush()

@@ -105,33 +105,42 @@ def _start_session(user) -> None:
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without a request
 
 
+def _throttled_check(username: str, password: str, *, login: bool = True):
+    """(user or None, seconds to wait): the password checked unless the account or address is locked."""
+    locks = current_app.extensions["login_locks"]
+    wait = locks.wait_seconds(username, request.remote_addr)  # a flood is refused from memory
+    if wait:
+        return None, wait
+    db, limits = get_session(), _login_limits()
+    attempt = record_login_attempt(db, username, request.remote_addr, limits=limits)
+    commit()  # counted by concurrent attempts before any password is checked
+    wait = login_wait_seconds(db, attempt, limits=limits, locks=locks)
+    user = None if wait else authenticate(db, username, password)
+    conclude_login_attempt(db, attempt, user, throttled=bool(wait), login=login)
+    commit()
+    return user, wait
+
+
+def _refused(template: str, wait: int, **context):
+    flash(
+        _(
+            "Too many failed logins for this account or from your address. Try again in %(minutes)s minutes.",
+            minutes=ceil(wait / 60),
+        ),
+        "error",
+    )
+    return render_template(template, **context), 429, {"Retry-After": str(wait)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        locks = current_app.extensions["login_locks"]
-        wait = locks.wait_seconds(form.username.data, request.remote_addr)  # a flood is refused from memory
-        user = None
-        if not wait:
-            db, limits = get_session(), _login_limits()
-            attempt = record_login_attempt(db, form.username.data, request.remote_addr, limits=limits)
-            commit()  # counted by concurrent attempts before any password is checked
-            wait = login_wait_seconds(db, attempt, limits=limits, locks=locks)
-            user = None if wait else authenticate(db, form.username.data, form.password.data)
-            conclude_login_attempt(db, attempt, user, throttled=bool(wait))
-            commit()
+        user, wait = _throttled_check(form.username.data, form.password.data)
         if wait:
-            flash(
-                _(
-                    "Too many failed logins for this account or from your address. "
-                    "Try again in %(minutes)s minutes.",
-                    minutes=ceil(wait / 60),
-                ),
-                "error",
-            )
-            return render_template("login.html", form=form), 429, {"Retry-After": str(wait)}
+            return _refused("login.html", wait, form=form)
         if user is None:
             flash(_("Wrong username or password."), "error")
         else:
@@ -156,9 +165,16 @@ def logout():
 @login_required
 def password():
     form = PasswordForm()
+    context = {"form": form, "min_length": MIN_PASSWORD_LENGTH}
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        # The current password is guessed like a login is, so it is throttled like one.
+        checked, wait = _throttled_check(user.username, form.current_password.data, login=False)
+        if wait:
+            return _refused("password.html", wait, **context)
         try:
+            if checked is None:
+                raise ValidationError("The current password is wrong.", field="current_password")
             change_password(get_session(), user, form.current_password.data, form.password.data)
         except ValidationError as err:
             getattr(form, err.field or "password").errors.append(translate(err))
@@ -167,7 +183,7 @@ def password():
             _start_session(user)  # this session goes on under the new version; every other one ends
             flash(_("Your password has been changed. Every other session has been logged out."), "success")
             return redirect(url_for("home.index"))
-    return render_template("password.html", form=form, min_length=MIN_PASSWORD_LENGTH)
+    return render_template("password.html", **context)
 
 
 @bp.post("/language/<locale>")

@@ -213,6 +213,19 @@ def test_a_refused_password_change_names_the_reason_and_keeps_the_old_password(a
     assert client.login("wang", PASSWORD).status_code == 200 and client.get("/").status_code == 200
 
 
+def test_guessing_the_current_password_on_the_change_form_is_throttled_like_a_login(app, people):
+    client = _client(app)
+    client.login("wang")
+    new = "青山远航-2026-新"
+    for _ in range(10):
+        response = client.submit("/account/password", {"current_password": "wrong-guess-123", "password": new,
+                                                       "confirm": new})  # fmt: skip
+        assert "当前密码不正确" in response.get_data(as_text=True)
+    response = client.submit("/account/password", {"current_password": PASSWORD, "password": new, "confirm": new})
+    assert response.status_code == 429 and THROTTLED in response.get_data(as_text=True)
+    assert _login(_client(app, "198.51.100.9"), "wang", PASSWORD).status_code == 429  # the account is locked
+
+
 # -- cookies ----------------------------------------------------------------------------------------------
 
 
