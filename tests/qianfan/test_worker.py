@@ -117,3 +117,40 @@ def test_a_worker_killed_during_an_import_leaves_it_interrupted_and_the_rerun_co
         _stop(restarted)
     assert rerun.state == "finished", (tmp_path / "worker.log").read_text()
     assert rerun.result["report"]["inserted"] == rows and _count(db) == rows
+
+
+def test_serve_runs_the_jobs_itself_on_the_embedded_queue(tmp_path, sqlite_template):
+    """`make demo`'s way: one `qianfan serve` process, the default SQLite queue, no worker started."""
+    import shutil
+    import socket
+    import urllib.request
+
+    from qianfan.db import Database
+
+    shutil.copyfile(sqlite_template, tmp_path / "serve.sqlite3")
+    db = Database(f"sqlite:///{tmp_path / 'serve.sqlite3'}")
+    instance = tmp_path / "instance"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "QIANFAN_DATABASE_URL": db.url, "QIANFAN_INSTANCE_DIR": str(instance)}
+    with open(tmp_path / "serve.log", "ab") as log:
+        serve = subprocess.Popen([*WORKER[:-1], "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):  # bounded: the server starts in a few seconds
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        # The page would do this: queue on the instance's default SQLite queue.
+        tasks.configure({**DEFAULTS, "DATABASE_URL": db.url, "QUEUE_URL": f"sqlite:///{instance / 'queue.sqlite3'}"}, db)
+        job_id = tasks.enqueue("import", None, "import_file", payload=_companies(2), kind="companies",
+                               filename="firms.csv", skip_invalid=False, dry_run=False, actor_id=None)  # fmt: skip
+        job = _wait_for(db, job_id, ("finished", "failed"))
+    finally:
+        _stop(serve)
+        tasks.configure({**DEFAULTS, "TESTING": True, "DATABASE_URL": db.url}, db)
+        db.dispose()
+    assert job.state == "finished", (tmp_path / "serve.log").read_text()
+    assert job.worker.endswith(f":{serve.pid}")  # the web server's own process ran it
