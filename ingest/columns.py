@@ -11,6 +11,7 @@ naming a unit ("预算(万元)") applies to bare numbers in that column.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,16 +20,20 @@ from datetime import date, datetime
 from rapidfuzz import fuzz, process
 
 from ingest.credit_code import parse_credit_code
-from ingest.normalize import normalize_text
+from ingest.normalize import lone_surrogate, normalize_text
 from ingest.problems import FileRejected, Problem
 from ingest.readers import Formula, Sheet
 from ingest.resolve import categories, industries, regions
-from ingest.values import CHINA_TZ, parse_amount, parse_datetime
+from ingest.values import CHINA_TZ, parse_amount, parse_datetime, parse_whole_number, shown
 from models.errors import DomainError, ValidationError
 
+log = logging.getLogger(__name__)
 _LIST_SPLIT = re.compile(r"[;；,，、|\n]+")
 _HEADER_REMARK = re.compile(r"[(（\[【]([^)）\]】]*)[)）\]】]")
 _UNIT = re.compile(r"^(元|千元|万元|百万元|千万元|亿元)$")
+MAX_URL_CHARS = 500  # the source_url column
+QUOTA_MAX = 1_000_000  # places of one service package
+COMPANY_AGE_MAX = 100  # years: a package's "firms at most this old"
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ def _text(limit: int) -> Callable[[Cell, str], str | None]:
             raise ValidationError(
                 "'%(text)s' is too long: at most %(limit)s characters.",
                 field=field,
-                text=value[:40] + "…",
+                text=shown(value),
                 limit=limit,
             )
         return value or None
@@ -69,7 +74,10 @@ def _choice(options: dict[str, tuple[str, ...]]) -> Callable[[Cell, str], str | 
         if value not in lookup:
             allowed = "、".join(f"{words[0]}/{value}" for value, words in options.items())
             raise ValidationError(
-                "'%(text)s' is not one of: %(allowed)s.", field=field, text=value, allowed=allowed
+                "'%(text)s' is not one of: %(allowed)s.",
+                field=field,
+                text=shown(value),
+                allowed=allowed,
             )
         return lookup[value]
 
@@ -97,29 +105,17 @@ def _past_date(cell: Cell, field: str) -> date | None:
     day = _date(cell, field)
     if day and day > datetime.now(CHINA_TZ).date():
         raise ValidationError(
-            "'%(text)s' is a date in the future.", field=field, text=normalize_text(cell.text)
+            "'%(text)s' is a date in the future.",
+            field=field,
+            text=shown(normalize_text(cell.text)),
         )
     return day
 
 
 def _int(low: int, high: int) -> Callable[[Cell, str], int | None]:
     def read(cell: Cell, field: str) -> int | None:
-        text = normalize_text(cell.text).replace(",", "")
-        text = re.sub(r"(个|名|家|年|次)$", "", text)
-        if not text:
-            return None
-        if not re.fullmatch(r"-?\d+(?:\.0+)?", text):
-            raise ValidationError("'%(text)s' is not a whole number.", field=field, text=text)
-        number = int(float(text))
-        if not low <= number <= high:
-            raise ValidationError(
-                "'%(text)s' must be between %(low)s and %(high)s.",
-                field=field,
-                text=text,
-                low=low,
-                high=high,
-            )
-        return number
+        text = re.sub(r"(个|名|家|年|次)$", "", normalize_text(cell.text))
+        return parse_whole_number(text, field=field, low=low, high=high)
 
     return read
 
@@ -160,9 +156,16 @@ def _url(cell: Cell, field: str) -> str | None:
     text = normalize_text(cell.text)
     if text and not re.match(r"^https?://\S+$", text, re.IGNORECASE):
         raise ValidationError(
-            "'%(text)s' is not a web address (http:// or https://).", field=field, text=text
+            "'%(text)s' is not a web address (http:// or https://).", field=field, text=shown(text)
         )
-    return text[:500] or None
+    if len(text) > MAX_URL_CHARS:
+        raise ValidationError(
+            "'%(text)s' is too long: at most %(limit)s characters.",
+            field=field,
+            text=shown(text),
+            limit=MAX_URL_CHARS,
+        )
+    return text or None
 
 
 COMPANY_KINDS = {
@@ -324,9 +327,9 @@ PACKAGES = Kind("packages", "服务包", (
     Column("category", "服务类别", "category", _choice(SERVICE_CATEGORIES), ("类别", "服务类型"), required=True,
            example="知识产权", help_zh="融资 / 知识产权 / 法律 / 检验检测 / 市场推广 / 办公空间 / 人力资源 / 咨询 / 技术转移 / 其他"),
     Column("value", "服务包价值", "value", _amount, ("价值", "金额", "value yuan"), example="2万元"),
-    Column("quota", "名额", "quota", _int(0, 1_000_000), ("数量", "可服务企业数"), example="10"),
+    Column("quota", "名额", "quota", _int(0, QUOTA_MAX), ("数量", "可服务企业数"), example="10"),
     Column("valid_until", "有效期至", "valid until", _date, ("截止日期", "有效期"), example="2027-06-30"),
-    Column("max_company_age_years", "企业成立年限上限", "max company age", _int(0, 100), ("成立年限",),
+    Column("max_company_age_years", "企业成立年限上限", "max company age", _int(0, COMPANY_AGE_MAX), ("成立年限",),
            example="3", help_zh="只面向成立不超过该年数的企业；留空表示不限"),
     Column("eligible_regions", "适用区域", "eligible regions", _regions, ("面向区域",), example="北京市海淀区"),
     Column("eligible_industries", "适用行业", "eligible industries", _industries, ("面向行业",), example="I65"),
@@ -460,6 +463,12 @@ def convert_row(
         raw = "" if raw is None else raw
         where = {"row": row, "sheet": sheet, "field": column.key, "value": str(raw)[:200]}
         try:
+            if code := lone_surrogate(raw):
+                raise ValidationError(
+                    "The value holds %(code)s, half of a character pair, which is not text; "
+                    "correct it at the source.",
+                    code=code,
+                )
             if len(raw) > max_cell_chars:
                 raise ValidationError(
                     "This cell has %(length)s characters; the limit is %(limit)s.",
@@ -473,6 +482,15 @@ def convert_row(
                 )
             value = column.read(Cell(raw, headers.units[index]), column.key)
         except DomainError as err:
+            problems.append(Problem.from_error(err, **where))
+            continue
+        except (ArithmeticError, ValueError, TypeError, LookupError, RecursionError) as err:
+            # Every reader is bounded and says what is wrong; should one still fail, the row is
+            # refused with its field like any other, not the whole import with a trace.
+            log.exception("column %s could not read row %s", column.key, row)
+            err = ValidationError(
+                "The value could not be read (%(detail)s).", detail=type(err).__name__
+            )
             problems.append(Problem.from_error(err, **where))
             continue
         if value not in (None, "", []):

@@ -23,8 +23,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ingest.normalize import normalize_text
-from ingest.values import NOT_STATED, parse_amount, parse_datetime, says_not_stated
+from ingest.normalize import lone_surrogate, normalize_text
+from ingest.values import NOT_STATED, parse_amount, parse_datetime, says_not_stated, shown
 from models.errors import ValidationError
 
 NOTICES_DIR = Path(__file__).parent / "data" / "notices"
@@ -66,9 +66,15 @@ _NOT_A_PURCHASE = re.compile(r"出租|出售|转让|拍卖")
 # What follows the project's name in a title: the kind of notice, which is no part of the order's name.
 _TITLE_PREFIX = re.compile(r"^(?:关于)?(?:征集)?")
 _NOTICE_WORDS = re.compile(r"公告|公示|文件|通知|邀请|意见")
+# The notice type at the end of a title ("_直接采购信息公告", "(第二次)招标公告2"). Every part has a
+# bounded length and the pattern is only searched in the title's last `_SUFFIX_SPAN` characters, which
+# hold any suffix it can match: unbounded parts made the search quadratic (an 80,000-character title
+# took minutes), bounded ones make cleaning a title linear in its length.
 _NOTICE_SUFFIX = re.compile(
-    r"[_\-\s]*(?:[(\[【][^)\]】]*[)\]】])?[^\s_\-()\[\]【】]{0,8}(?:公告|公示)(?:[(\[【][^)\]】]*[)\]】])?\d*$"
+    r"[_\-\s]{0,20}(?:[(\[【][^)\]】]{0,60}[)\]】])?[^\s_\-()\[\]【】]{0,8}(?:公告|公示)"
+    r"(?:[(\[【][^)\]】]{0,60}[)\]】])?\d{0,8}$"
 )
+_SUFFIX_SPAN = 200  # longer than the longest match of _NOTICE_SUFFIX (20 + 62 + 8 + 2 + 62 + 8)
 _PROVINCE_SUFFIXES = (
     "省",
     "市",
@@ -176,6 +182,89 @@ def _short_province(name: str) -> str:
     return name
 
 
+# The longest text each field of a notice may hold: the database column it ends up in (id → source_key,
+# title, url, the buyer's name made from the operator, the budget as written), or for free text far
+# more than any real notice writes (the shipped ones: title 172, content 400, qualification 569).
+NOTICE_LIMITS = {
+    "id": 120,
+    "title": 300,
+    "url": 500,
+    "operator": 100,
+    "region": 50,
+    "category": 100,
+    "budget": 120,
+    "deadline": 100,
+    "date": 100,
+    "purchaseContent": 20_000,
+    "qualification": 20_000,
+    "performance": 20_000,
+}
+_WEB_ADDRESS = re.compile(r"https?://\S+", re.IGNORECASE)
+_JSON_TYPES = ((bool, "true/false"), (list, "a list"), (dict, "an object"))
+
+
+def notice_text(notice: Mapping, key: str) -> str:
+    """A notice's value as text: a string as it is, a number as written, anything else (a list, an
+    object, true/false) as "" (`notice_problems` refuses those before an import converts them)."""
+    value = notice.get(key)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        if isinstance(value, int) and value.bit_length() > 400:  # str() of a huge int may raise
+            return ""
+        return str(value)
+    return ""
+
+
+def notice_problems(notice: Mapping) -> list[ValidationError]:
+    """Why a notice cannot be imported as it is: a field that is not text, holds a lone surrogate or is
+    longer than `NOTICE_LIMITS`, or a url that is no web address. Each error names its field."""
+    problems: list[ValidationError] = []
+    for key, limit in NOTICE_LIMITS.items():
+        value = notice.get(key)
+        if value is None:
+            continue
+        kind = next((name for t, name in _JSON_TYPES if isinstance(value, t)), None)
+        if kind is None and not isinstance(value, str | int | float | Decimal):
+            kind = type(value).__name__
+        if kind is not None:
+            problems.append(
+                ValidationError("The value must be text, not %(type)s.", field=key, type=kind)
+            )
+            continue
+        text = notice_text(notice, key)
+        too_big = isinstance(value, int) and not text  # too big to write out (no field holds it)
+        quoted = "…" + str(value % 10**40) if too_big else shown(text)
+        if code := lone_surrogate(text):
+            problems.append(
+                ValidationError(
+                    "The value holds %(code)s, half of a character pair, which is not text; "
+                    "correct it at the source.",
+                    field=key,
+                    code=code,
+                )
+            )
+        elif too_big or len(text) > limit:
+            problems.append(
+                ValidationError(
+                    "'%(text)s' is too long: at most %(limit)s characters.",
+                    field=key,
+                    text=quoted,
+                    limit=limit,
+                )
+            )
+    url = notice_text(notice, "url").strip()
+    if url and not any(p.field == "url" for p in problems) and not _WEB_ADDRESS.fullmatch(url):
+        problems.append(
+            ValidationError(
+                "'%(text)s' is not a web address (http:// or https://).",
+                field="url",
+                text=shown(url),
+            )
+        )
+    return problems
+
+
 def _stated(value: str | None) -> str:
     """The normalised text, or "" where the notice says in words that it does not say."""
     text = normalize_text(value)
@@ -183,23 +272,28 @@ def _stated(value: str | None) -> str:
 
 
 def clean_title(title: str) -> str:
-    """The project's name: the title without "关于征集", the notice type or the "意见的公告" tail."""
+    """The project's name: the title without "关于征集", the notice type or the "意见的公告" tail.
+
+    Linear in the title's length: the notice type is looked for in the last `_SUFFIX_SPAN` characters
+    only. The importer refuses titles longer than `NOTICE_LIMITS["title"]` before they get here.
+    """
     text = _TITLE_PREFIX.sub("", normalize_text(title))
     text = re.sub(r"^(福建|浙江|江西)(移动)征集", r"\1\2", text)
     head, found, tail = text.rpartition("项目")
     if found and len(tail) <= 40 and _NOTICE_WORDS.search(tail):
         cleaned = head + found
     else:
-        cleaned = _NOTICE_SUFFIX.sub("", text)
+        start = max(len(text) - _SUFFIX_SPAN, 0)
+        cleaned = text[:start] + _NOTICE_SUFFIX.sub("", text[start:])
     cleaned = cleaned.rstrip("_-— ")
     return cleaned if len(cleaned) >= 6 else text
 
 
 def buyer_name(notice: Mapping, places: _Places) -> tuple[str, str | None]:
     """(buyer name, region code) for a notice: its branch if the title names one, else the provincial company."""
-    operator = normalize_text(notice.get("operator")) or "未知采购人"
-    title = normalize_text(notice.get("title"))
-    province = places.province(normalize_text(notice.get("region")))
+    operator = normalize_text(notice_text(notice, "operator")) or "未知采购人"
+    title = normalize_text(notice_text(notice, "title"))
+    province = places.province(normalize_text(notice_text(notice, "region")))
     if province is None:
         return operator, None
     province_code, province_short = province
@@ -225,17 +319,17 @@ def _deadline(text: str) -> datetime | None:
 
 def convert_notice(notice: Mapping, places: _Places) -> OrderRecord | SetAside:
     """One notice as an order record, or set aside with the reason."""
-    key = str(notice.get("id") or "").strip()
-    title = normalize_text(notice.get("title"))
+    key = notice_text(notice, "id").strip()
+    title = normalize_text(notice_text(notice, "title"))
     if not key or not title:
         return SetAside(key, title, "The notice has no id or no title.")
-    content = _stated(notice.get("purchaseContent"))
-    budget_text = normalize_text(notice.get("budget"))
-    qualification = _stated(notice.get("qualification"))
+    content = _stated(notice_text(notice, "purchaseContent"))
+    budget_text = normalize_text(notice_text(notice, "budget"))
+    qualification = _stated(notice_text(notice, "qualification"))
     if _NOT_A_PURCHASE.search(title):
         return SetAside(key, title, "The firm lets or sells something here; it is not buying.")
     if not content and says_not_stated(budget_text) and not qualification:
-        if _REQUEST_FOR_COMMENT.search(title) or "意见" in (notice.get("category") or ""):
+        if _REQUEST_FOR_COMMENT.search(title) or "意见" in notice_text(notice, "category"):
             reason = "A request for comment on draft specifications; it states no content, budget or qualification."
         else:
             reason = "The notice states no content, budget or qualification."
@@ -247,7 +341,7 @@ def convert_notice(notice: Mapping, places: _Places) -> OrderRecord | SetAside:
     except ValidationError as err:
         problems.append(str(err))
         amount = None
-    raw_deadline = normalize_text(notice.get("deadline"))
+    raw_deadline = normalize_text(notice_text(notice, "deadline"))
     try:
         deadline = _deadline(raw_deadline)
     except ValidationError as err:
@@ -255,13 +349,13 @@ def convert_notice(notice: Mapping, places: _Places) -> OrderRecord | SetAside:
         deadline = None
     published = None
     try:
-        published_at = parse_datetime(notice.get("date"), field="date")
+        published_at = parse_datetime(notice_text(notice, "date"), field="date")
         published = published_at.date() if published_at else None
     except ValidationError as err:
         problems.append(str(err))
 
     name = clean_title(title)
-    performance = _stated(notice.get("performance"))
+    performance = _stated(notice_text(notice, "performance"))
     description = "\n".join(
         part
         for part in (content or name, f"业绩要求：{performance}" if performance else "")
@@ -270,8 +364,8 @@ def convert_notice(notice: Mapping, places: _Places) -> OrderRecord | SetAside:
     buyer, region_code = buyer_name(notice, places)
     return OrderRecord(
         source_key=key,
-        source_url=(notice.get("url") or "").strip() or None,
-        operator=normalize_text(notice.get("operator")),
+        source_url=notice_text(notice, "url").strip() or None,
+        operator=normalize_text(notice_text(notice, "operator")),
         buyer_name=buyer,
         title=name,
         description=description,

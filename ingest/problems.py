@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ingest.normalize import encodable
 from models.errors import DomainError
 
 ZH: dict[str, str] = {
@@ -31,6 +32,7 @@ ZH: dict[str, str] = {
         "文件包含二进制数据而非文本，请确认它确实是 %(kind)s 文件。",
     "Broken CSV at line %(line)s: %(detail)s.": "CSV 第 %(line)s 行格式错误：%(detail)s。",
     "Broken JSON at line %(line)s: %(detail)s.": "JSON 第 %(line)s 行格式错误：%(detail)s。",
+    "The JSON is nested more than %(limit)s levels deep.": "JSON 的嵌套超过 %(limit)s 层。",
     "JSON must be a list of objects, or an object holding one such list.":
         "JSON 应为对象列表，或包含一个对象列表的对象。",
     "Item %(item)s is not an object with named fields.": "第 %(item)s 项不是带字段名的对象。",
@@ -48,6 +50,10 @@ ZH: dict[str, str] = {
     "This cell has %(length)s characters; the limit is %(limit)s.": "单元格有 %(length)s 个字符，上限为 %(limit)s。",
     "The cell holds a formula (%(formula)s); type the value itself.": "单元格是公式（%(formula)s），请直接填写数值。",
     "%(column)s is required.": "%(column)s 为必填项。",
+    "The value holds %(code)s, half of a character pair, which is not text; correct it at the source.":
+        "该值含有 %(code)s（不成对的代理字符），不是有效文本，请在源文件中更正。",
+    "The value must be text, not %(type)s.": "该值应为文本，而不是 %(type)s。",
+    "The value could not be read (%(detail)s).": "无法读取该值（%(detail)s）。",
     "Column %(column)s has a value but no header: '%(text)s'.": "第 %(column)s 列有内容但没有表头：“%(text)s”。",
     "'%(text)s' is not one of: %(allowed)s.": "“%(text)s”不在可选值中：%(allowed)s。",
     "'%(text)s' is not a whole number.": "“%(text)s”不是整数。",
@@ -82,6 +88,7 @@ ZH: dict[str, str] = {
     "'%(text)s' is more than %(limit)s yuan; please check the unit.": "“%(text)s”超过 %(limit)s 元，请检查单位。",
     "'%(text)s' is not a date.": "“%(text)s”不是日期。",
     "'%(text)s' is not a real date or time.": "“%(text)s”不是真实存在的日期或时间。",
+    "'%(text)s' is outside the years %(low)s to %(high)s.": "“%(text)s”超出 %(low)s 年至 %(high)s 年的范围。",
     # ingest.notices: why a notice is set aside (its reasons are plain English sentences)
     "The notice has no id or no title.": "公告没有编号或标题。",
     "The firm lets or sells something here; it is not buying.": "该公告为出租或出售，并非采购。",
@@ -113,6 +120,14 @@ class Problem:
     sheet: str | None = None
     field: str | None = None
     value: str | None = None
+
+    def __post_init__(self) -> None:
+        # What a file says is quoted back to people: it must print, and go into a CSV, even when the
+        # file held text no encoding can hold (a lone surrogate from JSON).
+        for name in ("reason_en", "reason_zh", "sheet", "field", "value"):
+            text = getattr(self, name)
+            if isinstance(text, str):
+                setattr(self, name, encodable(text))
 
     @classmethod
     def from_error(

@@ -5,7 +5,9 @@ without BOM), GBK or GB18030, XLSX with several sheets, JSON exports. The encodi
 asked for. Nothing here knows what the columns mean (ingest.columns does); this module only turns
 bytes into cells, and refuses, with a reason a person can act on, files that are too big, broken,
 binary, or built to exhaust memory (an XLSX is a zip archive: its declared sizes are checked before
-openpyxl opens it, and Python's zipfile never inflates a part beyond its declared size).
+openpyxl opens it, and Python's zipfile never inflates a part beyond its declared size). JSON is
+parsed bounded too (`load_json`): its nesting depth is measured before the parser recurses, and numbers
+are kept as the text they are written as, so no number is ever converted at a size that fails.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -23,9 +26,12 @@ from pathlib import PurePath
 
 import charset_normalizer
 
+from ingest.normalize import encodable
 from ingest.problems import FileRejected
 
 MAX_COLUMNS = 200
+# Import files are lists of flat objects, three or four levels deep; the parser recurses per level.
+MAX_JSON_DEPTH = 32
 _ZIP_RATIO_FLOOR = 1024 * 1024  # small parts may compress well without harm
 
 
@@ -100,6 +106,9 @@ def read_sheets(data: bytes, filename: str, limits: Limits = Limits()) -> list[S
     sheets = [s for s in sheets if s.headers]
     if not sheets:
         raise FileRejected("The file is empty.")
+    for sheet in sheets:  # quoted back in messages, so they must be printable
+        sheet.name = encodable(sheet.name) if sheet.name else sheet.name
+        sheet.headers = [encodable(h) for h in sheet.headers]
     total = sum(len(s.rows) for s in sheets)
     if total == 0:
         raise FileRejected("The file has a header row but no data rows.")
@@ -186,12 +195,67 @@ def _read_json(text: str, kind: str, limits: Limits) -> list[Sheet]:
 
 
 def _loads(text: str, line: int | None):
+    return load_json(text, line)
+
+
+def load_json(text: str, line: int | None = None):
+    """The JSON document in `text`, parsed within bounds; `FileRejected` saying why it cannot be.
+
+    Nesting deeper than `MAX_JSON_DEPTH` is refused before parsing (the parser recurses once per
+    level); numbers are returned as the text they are written as (a 5,000-digit number is a
+    5,000-character cell, refused by the column that reads it, not an error of `int()`). `line` is the
+    line of a JSON Lines file, for the message.
+    """
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise FileRejected(
+            "The JSON is nested more than %(limit)s levels deep.", limit=MAX_JSON_DEPTH
+        )
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except json.JSONDecodeError as err:
         raise FileRejected(
             "Broken JSON at line %(line)s: %(detail)s.", line=line or err.lineno, detail=err.msg
         ) from None
+    except RecursionError:  # only if the depth check were wrong: refuse rather than crash
+        raise FileRejected(
+            "The JSON is nested more than %(limit)s levels deep.", limit=MAX_JSON_DEPTH
+        ) from None
+
+
+# Bytes that matter for nesting: brackets and the quotes around strings (whose brackets do not count).
+_STRUCTURE = b'[]{}"'
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in _STRUCTURE)
+_QUOTED = re.compile(rb'"[^"]*"')
+_DEPTH_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_DEPTH_CHUNK = 1 << 20
+
+
+def _json_depth(text: str) -> int:
+    """How deep the brackets of a JSON text nest, outside strings, in a few passes of C-speed code.
+
+    Escaped backslashes and quotes are removed first, so that every quote left opens or closes a
+    string; strings are then cut out, and the running sum of +1 per opening and -1 per closing
+    bracket gives the depth; counting stops as soon as it passes `MAX_JSON_DEPTH`. Broken text gives
+    a number too; the parser then says what is broken.
+    """
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return 0
+    data = text.encode("utf-8", "surrogatepass").replace(b"\\\\", b"").replace(b'\\"', b"")
+    data = _QUOTED.sub(b"", data.translate(None, _NOT_STRUCTURE))
+    data = data.translate(_DEPTH_STEP, b'"')
+    if not data:
+        return 0
+    import numpy  # a dependency of the matcher; imported here so the CLI starts without it
+
+    steps = numpy.frombuffer(data, dtype=numpy.int8)
+    depth = deepest = 0
+    for start in range(0, steps.size, _DEPTH_CHUNK):  # in chunks, so memory stays a few MB
+        running = steps[start : start + _DEPTH_CHUNK].cumsum(dtype=numpy.int32) + depth
+        deepest = max(deepest, int(running.max()))
+        if deepest > MAX_JSON_DEPTH:
+            break
+        depth = int(running[-1])
+    return deepest
 
 
 def _json_cell(value) -> str:

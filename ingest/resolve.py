@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from ingest.normalize import normalize_text
 from ingest.reference import industry_rows, procurement_rows, region_rows
+from ingest.values import shown
 from models.errors import ValidationError
 
 # The suffixes a place name may be written without: "北京" for 北京市, "海淀" for 海淀区.
@@ -83,10 +84,10 @@ class RegionResolver:
             raise ValidationError(
                 "'%(text)s' could be any of: %(candidates)s; write the province or city too.",
                 field=field,
-                text=written,
+                text=shown(written),
                 candidates="、".join(sorted(self._names[c] for c in codes)),
             )
-        raise ValidationError("No division is called '%(text)s'.", field=field, text=written)
+        raise ValidationError("No division is called '%(text)s'.", field=field, text=shown(written))
 
     def full_name(self, code: str) -> str:
         return self._names[code]
@@ -146,11 +147,11 @@ class CodeNameResolver:
             raise ValidationError(
                 f"'%(text)s' is close to several {self.many}: %(candidates)s; use the code.",
                 field=field,
-                text=written,
+                text=shown(written),
                 candidates="、".join(f"{self._by_name[n][0]['code']} {n}" for n, _, _ in found),
             )
         raise ValidationError(
-            f"No {self.one} is called or coded '%(text)s'.", field=field, text=written
+            f"No {self.one} is called or coded '%(text)s'.", field=field, text=shown(written)
         )
 
 

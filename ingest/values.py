@@ -7,6 +7,11 @@ Dates arrive as "2026年08月10日09时30分", "2026-09-11 09:30" or "2026/8/21"
 Time, which has had one fixed offset (UTC+8) since 1991, so results carry that offset.
 
 Every function normalises first with `ingest.normalize.normalize_text` (full-width digits and the like).
+
+Every reader is bounded, so no text can overflow a number or a date or take long to read: text longer
+than a value can be is refused before it is parsed, dates outside `MIN_YEAR`..`MAX_YEAR` are refused
+before any date arithmetic (9999-12-31 24:00 would overflow), and whole numbers are checked by their
+digits before `int()` is called (`parse_whole_number`). The web forms read with the same functions.
 """
 
 from __future__ import annotations
@@ -24,6 +29,18 @@ CHINA_TZ = timezone(timedelta(hours=8), "CST")
 # Above this a single order, listing or package is a typing error, not a budget (one trillion yuan).
 MAX_AMOUNT_YUAN = Decimal("1e12")
 FEN = Decimal("0.01")
+# An amount as written is kept beside its value (e.g. an order's budget_text, 120 characters).
+MAX_AMOUNT_TEXT = 120
+# Longer than any amount written in figures or words ("人民币壹仟贰佰叁拾肆万伍仟陆佰柒拾捌元玖角捌分").
+MAX_AMOUNT_CHARS = 60
+# Dates outside these years are typing errors or placeholders ("9999-12-31"), never real deadlines,
+# founding dates (同仁堂 dates from 1669) or validity ends; the bounds keep every date, the day after
+# it (24:00) and its UTC form inside the range of Python's datetime and of both databases.
+MIN_YEAR = 1000
+MAX_YEAR = 3000
+MAX_DATE_CHARS = 40
+# A whole number in any field has at most this many digits (ids, quotas, years); more is refused unread.
+MAX_INTEGER_DIGITS = 18
 
 # Why an amount has no value.
 NOT_STATED = "not_stated"  # the source says nothing, or says in words that it does not say
@@ -77,10 +94,17 @@ def says_not_stated(text: str | None) -> bool:
 def parse_amount(text: str | None, *, field: str = "amount") -> AmountResult:
     """Yuan to the fen from text such as "746.0365万元"; unknown (not zero) when unstated or 面议.
 
-    Raises `ValidationError` for text that is no amount, a negative amount, or one above
-    `MAX_AMOUNT_YUAN`.
+    Raises `ValidationError` for text that is no amount, a negative amount, one above
+    `MAX_AMOUNT_YUAN`, and text longer than `MAX_AMOUNT_TEXT` (checked before any pattern runs).
     """
     written = normalize_text(text)
+    if len(written) > MAX_AMOUNT_TEXT:  # kept as written (budget_text), so it must fit its column
+        raise ValidationError(
+            "'%(text)s' is too long: at most %(limit)s characters.",
+            field=field,
+            text=shown(written),
+            limit=MAX_AMOUNT_TEXT,
+        )
     core = written
     for _ in range(3):  # "人民币约120万元(含税)" has noise on both ends
         core = _AMOUNT_NOISE.sub("", core)
@@ -88,20 +112,24 @@ def parse_amount(text: str | None, *, field: str = "amount") -> AmountResult:
         return AmountResult(None, NOT_STATED, written)
     if _NEGOTIABLE_WORDS.match(core):
         return AmountResult(None, NEGOTIABLE, written)
-    yuan = _arabic_amount(core)
+    yuan = None
+    if len(core) <= MAX_AMOUNT_CHARS:
+        yuan = _arabic_amount(core)
+        if yuan is None:
+            yuan = _chinese_amount(core)
     if yuan is None:
-        yuan = _chinese_amount(core)
-    if yuan is None:
-        raise ValidationError("'%(text)s' is not an amount of money.", field=field, text=written)
+        raise ValidationError(
+            "'%(text)s' is not an amount of money.", field=field, text=shown(written)
+        )
     if yuan < 0:
         raise ValidationError(
-            "An amount cannot be negative: '%(text)s'.", field=field, text=written
+            "An amount cannot be negative: '%(text)s'.", field=field, text=shown(written)
         )
     if yuan > MAX_AMOUNT_YUAN:
         raise ValidationError(
             "'%(text)s' is more than %(limit)s yuan; please check the unit.",
             field=field,
-            text=written,
+            text=shown(written),
             limit=f"{MAX_AMOUNT_YUAN:,.0f}",
         )
     return AmountResult(yuan.quantize(FEN, rounding=ROUND_HALF_UP), None, written)
@@ -120,28 +148,46 @@ def _arabic_amount(core: str) -> Decimal | None:
 
 
 def _chinese_amount(core: str) -> Decimal | None:
-    """Amounts in Chinese numerals, e.g. 壹佰万元, 三千五百万, 贰拾元伍角."""
+    """Amounts in Chinese numerals, e.g. 壹佰万元, 三千五百万, 贰拾元伍角; None for anything else.
+
+    A unit needs a number to count: "万元" or "万万万" say no amount (not 0 yuan), and neither do two
+    digits in a row ("九九"), which Chinese numerals never write without a unit between them except
+    after 零 (一千零五).
+    """
     core = core.removesuffix("元整")
     integer_part, _, fraction_part = core.partition("元")
     if not integer_part:
         return None
     yi = wan = section = 0  # what is counted in 亿, in 万, and below 万
     digit: int | None = None
+    counted = False  # whether any digit or 十 has been read
     for char in integer_part:
         if char in _CN_DIGITS:
+            if digit:  # a non-zero digit right before another digit
+                return None
             digit = _CN_DIGITS[char]
+            counted = True
         elif char in _CN_SMALL_UNITS:
+            if digit is None and char not in ("十", "拾"):
+                return None  # 百, 千 need their digit; only 十 may stand alone (十万 = 100,000)
             section += (1 if digit is None else digit) * _CN_SMALL_UNITS[char]
             digit = None
+            counted = True
         elif char in ("万", "萬"):
+            if section + (digit or 0) == 0:
+                return None  # 万 of nothing
             wan += (section + (digit or 0)) * 10_000
             section, digit = 0, None
         elif char == "亿":
+            if yi + wan + section + (digit or 0) == 0:
+                return None
             yi = (yi + wan + section + (digit or 0)) * 100_000_000
             wan = section = 0
             digit = None
         else:
             return None
+    if not counted:
+        return None
     value = Decimal(yi + wan + section + (digit or 0))
     fraction_digit: int | None = None
     for char in fraction_part:
@@ -153,6 +199,42 @@ def _chinese_amount(core: str) -> Decimal | None:
         else:
             return None
     return value
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """`text` short enough to quote in a message: its first `limit` characters and "…"."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_WHOLE_NUMBER = re.compile(r"([-+]?)(\d+)(?:\.0+)?")
+
+
+def parse_whole_number(text: str | None, *, field: str, low: int, high: int) -> int | None:
+    """A whole number between `low` and `high` from text such as "12", "1,200" or "12.0"; None when empty.
+
+    The digits are counted before `int()` runs, so a number of any length is refused in constant time
+    ("'…' must be between 0 and 100"), never read into an integer too big for the database.
+    Raises `ValidationError` for text that is no whole number and for numbers out of range.
+    """
+    written = normalize_text(text).replace(",", "")
+    if not written:
+        return None
+    match = _WHOLE_NUMBER.fullmatch(written)
+    if match is None:
+        raise ValidationError("'%(text)s' is not a whole number.", field=field, text=shown(written))
+    sign, digits = match.groups()
+    digits = digits.lstrip("0") or "0"
+    if len(digits) <= MAX_INTEGER_DIGITS:
+        number = -int(digits) if sign == "-" else int(digits)
+        if low <= number <= high:
+            return number
+    raise ValidationError(
+        "'%(text)s' must be between %(low)s and %(high)s.",
+        field=field,
+        text=shown(written),
+        low=low,
+        high=high,
+    )
 
 
 _DATE_TIME = re.compile(
@@ -169,15 +251,24 @@ def parse_datetime(
 
     None when the text is empty or says the date is not stated. A date without a time means the start
     of that day, or its last minute with `end_of_day` (right for deadlines). Raises `ValidationError`
-    for text that is no date and for dates that do not exist, such as 2026-02-30.
+    for text that is no date, for dates that do not exist, such as 2026-02-30, and for years outside
+    `MIN_YEAR`..`MAX_YEAR` (checked before any arithmetic, so 9999-12-31 24:00 cannot overflow).
     """
     written = normalize_text(text)
     if says_not_stated(written):
         return None
-    match = _DATE_TIME.match(written)
+    match = _DATE_TIME.match(written) if len(written) <= MAX_DATE_CHARS else None
     if match is None:
-        raise ValidationError("'%(text)s' is not a date.", field=field, text=written)
+        raise ValidationError("'%(text)s' is not a date.", field=field, text=shown(written))
     parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    if not MIN_YEAR <= parts["year"] <= MAX_YEAR:
+        raise ValidationError(
+            "'%(text)s' is outside the years %(low)s to %(high)s.",
+            field=field,
+            text=written,
+            low=MIN_YEAR,
+            high=MAX_YEAR,
+        )
     try:
         day = datetime(parts["year"], parts["month"], parts["day"], tzinfo=CHINA_TZ)
         if "hour" not in parts:

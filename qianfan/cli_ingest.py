@@ -5,7 +5,8 @@
 
 Every file of one command is imported in one unit of work: it is committed once at the end, or not
 at all (a refused row without --skip-invalid, a refused file, --dry-run). A folder stands for the
-files in it that the importer reads.
+files in it that the importer reads. A file over IMPORT_MAX_BYTES is refused by its size before it is
+read.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import click
 
 from ingest.problems import FileRejected, Problem, to_zh
 from qianfan.cli_context import AppContext, pass_app
-from qianfan.importing import KINDS, ImportRejected, ImportReport, rejected_rows_file, run_import
+from qianfan.importing import (
+    KINDS,
+    ImportRejected,
+    ImportReport,
+    read_import_file,
+    rejected_rows_file,
+    run_import,
+)
 
 _READABLE = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"}
 _SHOWN_PROBLEMS = 20
@@ -156,8 +164,9 @@ def ingest_command(app: AppContext, kind, paths, skip_invalid, dry_run, rejected
         for path in files:
             bars = _ProgressBars(path.name)
             try:
+                data = read_import_file(path, app.settings)  # the size is checked before reading
                 report = run_import(
-                    session, kind, path.read_bytes(), path.name, settings=app.settings,
+                    session, kind, data, path.name, settings=app.settings,
                     skip_invalid=skip_invalid, dry_run=dry_run, progress=bars,
                 )  # fmt: skip
             except ImportRejected as err:
@@ -176,6 +185,15 @@ def ingest_command(app: AppContext, kind, paths, skip_invalid, dry_run, rejected
                     f"{path.name}: 文件无法导入 / the file cannot be imported", fg="red", err=True
                 )
                 _print_problems(err.problems)
+                break
+            except OSError as err:  # unreadable: permissions, a folder inside a folder, a vanished file
+                bars.close()
+                failed = True
+                click.secho(
+                    f"{path.name}: 无法读取文件 / the file cannot be read: {err.strerror or err}",
+                    fg="red",
+                    err=True,
+                )
                 break
             bars.close()
             reports.append(report)

@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,7 +46,7 @@ from ingest.columns import KINDS as FILE_KINDS
 from ingest.columns import Kind, convert_row, knows_any_header, map_headers
 from ingest.dedup import LIKELY, SURE, CompanyIndex, compare, name_key
 from ingest.export import csv_bytes, xlsx_bytes
-from ingest.normalize import normalize_text
+from ingest.normalize import encodable, normalize_text
 from ingest.problems import FileRejected, Problem
 from ingest.readers import Limits, read_sheets
 from models import (
@@ -154,6 +155,7 @@ def run_import(
         raise ValidationError("Unknown kind '%(kind)s'; choose one of: %(kinds)s.", field="kind", kind=kind,
                               kinds=", ".join(KINDS))  # fmt: skip
     limits = Limits.from_settings(settings) if settings else Limits()
+    filename = encodable(filename)  # a file system name may hold undecodable bytes (as surrogates)
     report = ImportReport(kind, filename, hashlib.sha256(data).hexdigest(), dry_run, skip_invalid)
     previous = session.scalar(
         select(ImportBatch.at).where(ImportBatch.sha256 == report.sha256, ImportBatch.kind == kind)
@@ -163,7 +165,7 @@ def run_import(
     notify = progress or (lambda stage, done, total: None)
     writer = _Writer(session, report, actor)
     if kind == "notices":
-        _import_notices(writer, data, filename, limits, notify)
+        _import_notices(writer, data, filename, limits, notify, skip_invalid)
     else:
         rows = _checked_rows(FILE_KINDS[kind], data, filename, limits, report, notify)
         if report.rejected and not skip_invalid:
@@ -173,6 +175,22 @@ def run_import(
         raise ImportRejected(report)
     writer.finish()
     return report
+
+
+def read_import_file(path: Path, settings: dict | None = None) -> bytes:
+    """The bytes of a file to import; one larger than IMPORT_MAX_BYTES is refused by its size, unread.
+
+    At most the limit and one byte are read, so a file that grows meanwhile (or a device such as
+    /dev/zero, whose size says 0) costs no more memory than the limit; `run_import` then refuses it.
+    """
+    limit = (Limits.from_settings(settings) if settings else Limits()).max_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise FileRejected(
+            "The file is %(size)s bytes; the limit is %(limit)s bytes.", size=size, limit=limit
+        )
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)
 
 
 @dataclass
@@ -209,7 +227,9 @@ def _checked_rows(kind: Kind, data, filename, limits, report, notify) -> list[_R
                 max_cell_chars=limits.max_cell_chars,
             )
             written = {
-                h: str(cells[i]) if i < len(cells) else "" for i, h in enumerate(sheet.headers) if h
+                h: encodable(str(cells[i])) if i < len(cells) else ""
+                for i, h in enumerate(sheet.headers)
+                if h
             }
             if not problems:
                 for key in _duplicate_keys(kind, record):
@@ -539,24 +559,20 @@ def _source_key(kind: str, record: dict, company_id: int) -> str:
 
 
 def _import_notices(
-    writer: _Writer, data: bytes, filename: str, limits: Limits, notify: Progress
+    writer: _Writer, data: bytes, filename: str, limits: Limits, notify: Progress, skip_invalid: bool
 ) -> None:
     """The crawler's notices JSON: each usable notice becomes an order, the rest are counted by reason."""
-    from ingest.notices import convert_notices, region_codes_from_rows
-    from ingest.readers import decode_text
+    from ingest.notices import convert_notices, notice_problems, notice_text, region_codes_from_rows
+    from ingest.readers import decode_text, load_json
     from ingest.reference import region_rows
+    from ingest.values import shown
 
     report = writer.report
     if len(data) > limits.max_bytes:
         raise FileRejected("The file is %(size)s bytes; the limit is %(limit)s bytes.", size=len(data),
                            limit=limits.max_bytes)  # fmt: skip
     text, report.encoding = decode_text(data, "JSON")
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise FileRejected(
-            "Broken JSON at line %(line)s: %(detail)s.", line=err.lineno, detail=err.msg
-        ) from None
+    payload = load_json(text)
     notices = payload.get("notices") if isinstance(payload, dict) else payload
     if not isinstance(notices, list) or not all(isinstance(n, dict) for n in notices):
         raise FileRejected("JSON must be a list of objects, or an object holding one such list.")
@@ -564,7 +580,23 @@ def _import_notices(
         raise FileRejected("The file has more than %(limit)s data rows; split it into smaller files.",
                            limit=limits.max_rows)  # fmt: skip
     report.total_rows = len(notices)
-    records, set_aside = convert_notices(notices, region_codes_from_rows(region_rows()))
+    # A notice whose fields are not text, or longer than their columns, is refused by its number in the
+    # file (the item a person counts) and field, like a row of any other file.
+    usable = []
+    for number, notice in enumerate(notices, start=1):
+        errors = notice_problems(notice)
+        if not errors:
+            usable.append(notice)
+            continue
+        cells = {key: encodable(shown(notice_text(notice, key), 200)) for key in ("id", "title")}
+        problems = [
+            Problem.from_error(err, row=number, value=shown(notice_text(notice, err.field), 200))
+            for err in errors
+        ]
+        report.rejected.append(RejectedRow(number, None, cells, problems))
+    if report.rejected and not skip_invalid:
+        raise ImportRejected(report)
+    records, set_aside = convert_notices(usable, region_codes_from_rows(region_rows()))
     report.set_aside = dict(Counter(s.reason for s in set_aside).most_common())
     report.values_unread = sum(1 for r in records if r.problems)
     notify("checking", len(notices), len(notices))

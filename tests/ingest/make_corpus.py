@@ -30,6 +30,17 @@ PACKAGE_HEAD = "服务机构,服务包名称,服务类别,名额,服务包价值
 
 MANIFEST: list[dict] = []
 
+OUT_OF_YEARS = "'%(text)s' is outside the years %(low)s to %(high)s."
+OUT_OF_RANGE = "'%(text)s' must be between %(low)s and %(high)s."
+TOO_DEEP = "The JSON is nested more than %(limit)s levels deep."
+TOO_LONG = "'%(text)s' is too long: at most %(limit)s characters."
+SURROGATE = "The value holds %(code)s, half of a character pair, which is not text; correct it at the source."
+NOT_WEB = "'%(text)s' is not a web address (http:// or https://)."
+NOTICE = {"id": "n-1", "operator": "中国电信", "title": "中国电信龙岩分公司机房空调维保服务项目招标公告",
+          "region": "福建", "date": "2026-08-21", "category": "招标公告", "url": "https://example.com/n/1",
+          "purchaseContent": "机房空调维保服务", "budget": "20万元", "deadline": "2026-09-11 09:30",
+          "qualification": "空调维修资质", "performance": ""}  # fmt: skip
+
 
 def case(name: str, kind: str, content: bytes, error: str, **expect) -> None:
     (CORPUS / name).write_bytes(content)
@@ -71,6 +82,12 @@ def zip_with_zeros(part: str, size: int) -> bytes:
             for _ in range(size // len(block)):
                 handle.write(block)
     return buffer.getvalue()
+
+
+def notices(**second) -> bytes:
+    """A crawler file of two notices, the second one changed by `second` (the first is fine)."""
+    bad = {**NOTICE, "id": "n-2", "title": "中国电信龙岩分公司基站配套改造项目招标公告", **second}
+    return json.dumps({"notices": [NOTICE, bad]}, ensure_ascii=False).encode()
 
 
 def build() -> None:
@@ -254,6 +271,60 @@ def build() -> None:
     case("status_backwards.csv", "listings", text("编号,供应企业,供给名称,状态", "L-1,北京某科技有限公司,产品一,草稿"),
          "%(object)s cannot go from '%(from)s' to '%(to)s'; possible next: %(possible)s.", field="status", row=2,
          before="setup_published_listing.csv")  # fmt: skip
+
+    # Values built to overflow, recurse, or hold what no encoding can: each is refused with its reason,
+    # none may crash the importer (OverflowError, RecursionError, UnicodeEncodeError, ValueError).
+    far = "9999-12-31 24:00"
+    case("date_year_9999_deadline.csv", "orders", text(ORDER_HEAD, f"中国移动某公司,某平台建设,10万元,{far},,"),
+         OUT_OF_YEARS, field="deadline", row=2)  # fmt: skip
+    case("date_year_9999_founded.csv", "companies", text(COMPANY_HEAD, f"北京远方科技有限公司,,,,,,{far}"),
+         OUT_OF_YEARS, field="founded_on", row=2)  # fmt: skip
+    case("date_year_9999_valid_until.csv", "packages", text(PACKAGE_HEAD + ",有效期至", f"某孵化器,知识产权服务包,知识产权,5,1万元,{far}"),
+         OUT_OF_YEARS, field="valid_until", row=2)  # fmt: skip
+    case("date_year_0001.csv", "orders", text(ORDER_HEAD, "中国移动某公司,某平台建设,10万元,0001-01-01 00:00,,"),
+         OUT_OF_YEARS, field="deadline", row=2)  # fmt: skip
+    case("integer_400_digits.csv", "packages", text(PACKAGE_HEAD, f"某孵化器,知识产权服务包,知识产权,{'9' * 400},1万元"),
+         OUT_OF_RANGE, field="quota", row=2)  # fmt: skip
+    case("integer_400_digits_age.csv", "packages", text(PACKAGE_HEAD + ",企业成立年限上限", f"某孵化器,知识产权服务包,知识产权,5,1万元,{'1' * 400}"),
+         OUT_OF_RANGE, field="max_company_age_years", row=2)  # fmt: skip
+    case("json_number_5000_digits.json", "packages",
+         '[{"provider": "某孵化器", "title": "IP", "category": "ip", "quota": '.encode() + b"7" * 5000 + b"}]",
+         OUT_OF_RANGE, field="quota", row=1)  # fmt: skip
+    case("json_float_5000_digits.json", "listings",
+         b'[{"supplier": "A", "title": "B", "max contract": 1.' + b"5" * 5000 + b"e5000}]",
+         TOO_LONG, field="max_contract", row=1)  # fmt: skip
+    case("json_nested_deep.json", "listings",
+         b'[{"supplier": "A", "title": "B", "tags": ' + b"[" * 1000 + b"]" * 1000 + b"}]", TOO_DEEP)  # fmt: skip
+    case("jsonl_nested_deep.jsonl", "listings",
+         b'{"supplier": "A", "title": "B"}\n{"supplier": "C", "title": ' + b"{" * 100_000 + b"\n", TOO_DEEP)  # fmt: skip
+    case("json_lone_surrogate.json", "listings", b'[{"supplier": "A", "title": "\\ud800 product"}]',
+         SURROGATE, field="title", row=1)  # fmt: skip
+    case("jsonl_lone_surrogate.jsonl", "listings", b'{"supplier": "A\\udfff", "title": "B"}\n',
+         SURROGATE, field="company", row=1)  # fmt: skip
+    case("json_lone_surrogate_header.json", "listings", b'[{"supplier": "A", "title": "B", "\\udc80": "x"}]',
+         "Unknown column '%(header)s'.")  # fmt: skip
+    case("amount_units_only.csv", "orders", text(ORDER_HEAD, "中国移动某公司,某平台建设,万万万,,,"),
+         "'%(text)s' is not an amount of money.", field="budget", row=2)  # fmt: skip
+    case("amount_unit_without_number.csv", "orders", text(ORDER_HEAD, "中国移动某公司,某平台建设,万元,,,"),
+         "'%(text)s' is not an amount of money.", field="budget", row=2)  # fmt: skip
+    case("url_too_long.csv", "orders", text(ORDER_HEAD, f"中国移动某公司,某平台建设,10万元,,,https://example.com/{'a' * 600}"),
+         TOO_LONG, field="source_url", row=2)  # fmt: skip
+
+    # The crawler's notices: fields that are not text, too long for their columns, or built to be slow.
+    case("notice_url_number.json", "notices", notices(url=12345), NOT_WEB, field="url", row=2)
+    case("notice_category_list.json", "notices", notices(category=["招标公告"]),
+         "The value must be text, not %(type)s.", field="category", row=2)  # fmt: skip
+    case("notice_url_too_long.json", "notices", notices(url="https://example.com/" + "a" * 600),
+         TOO_LONG, field="url", row=2)  # fmt: skip
+    case("notice_operator_too_long.json", "notices", notices(operator="中国移动" * 60), TOO_LONG,
+         field="operator", row=2)  # fmt: skip
+    case("notice_title_80000.json", "notices", notices(title="【" + "采购" * 40_000), TOO_LONG,
+         field="title", row=2)  # fmt: skip
+    case("notice_lone_surrogate.json", "notices", notices(title="SURROGATE项目").replace(b"SURROGATE", b"\\ud800"), SURROGATE,
+         field="title", row=2)  # fmt: skip
+    case("notice_id_5000_digits.json", "notices",
+         notices().replace(b'"id": "n-2"', b'"id": ' + b"8" * 5000), TOO_LONG, field="id", row=2)  # fmt: skip
+    case("notice_nested_deep.json", "notices", b'{"notices": [' + b"[" * 5000 + b"]" * 5000 + b"]}", TOO_DEEP)  # fmt: skip
 
     manifest = [m for m in MANIFEST if m["error"]]
     (CORPUS / "expected.json").write_text(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import tracemalloc
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
 from ingest.notices import NOTICES_DIR
 from models import Listing, Order
 from qianfan.cli import main
+from qianfan.config import DEFAULTS
 from qianfan.db import Database
+from qianfan.importing import read_import_file
 
 LISTINGS = "供应企业,供给名称,最大承接金额\n北京甲科技有限公司,产品甲,100万元\n北京乙科技有限公司,产品乙,很多钱\n"
 
@@ -84,3 +89,30 @@ def test_the_folder_of_notices_imports_with_counts_of_orders_and_set_aside(runne
 def test_template_command_writes_a_workbook(runner, tmp_path):
     result = runner.invoke(main, ["template", "orders", str(tmp_path / "orders.xlsx")])
     assert result.exit_code == 0 and (tmp_path / "orders.xlsx").stat().st_size > 0
+
+
+def test_a_file_over_the_size_limit_is_refused_by_its_size_before_it_is_read(
+    runner, database, tmp_path, monkeypatch
+):
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as handle:  # 1 GiB on paper, a sparse file on disk
+        handle.truncate(2**30)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the whole file was read"))
+    tracemalloc.start()
+    try:
+        result = runner.invoke(main, ["ingest", "companies", "huge.csv"])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "The file is 1073741824 bytes; the limit is 20971520 bytes." in result.output
+    assert peak < 5 * 2**20  # nothing of the file was read
+
+
+def test_a_file_whose_size_says_nothing_is_read_only_to_the_limit(tmp_path):
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"x" * 100)
+    # /dev/zero says its size is 0 and never ends: at most the limit and one byte are read.
+    data = read_import_file(Path("/dev/zero"), {**DEFAULTS, "IMPORT_MAX_BYTES": 1000})
+    assert len(data) == 1001
+    assert read_import_file(small, DEFAULTS) == b"x" * 100

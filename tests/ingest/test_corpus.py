@@ -1,6 +1,9 @@
 """Every file of the bad-file corpus is refused with the reason a person needs, and changes nothing.
 
-The corpus and its expectations are written by tests/ingest/make_corpus.py.
+The corpus and its expectations are written by tests/ingest/make_corpus.py. Each file is imported twice:
+through the service (the reason, field, row and sheet of the refusal) and through `qianfan ingest` as
+staff run it (the same reason printed, exit status 1, no traceback printed or logged), on SQLite and,
+where configured, PostgreSQL.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from models import (
     ServiceDemand,
     ServicePackage,
 )
+from qianfan.cli import main
+from qianfan.cli_context import AppContext
 from qianfan.config import DEFAULTS
 from qianfan.importing import ImportRejected, run_import
 
@@ -51,8 +56,8 @@ def _import(db, kind: str, name: str, settings: dict) -> None:
         run_import(session, kind, (CORPUS / name).read_bytes(), name, settings=settings)
 
 
-def test_the_corpus_has_at_least_forty_bad_files():
-    assert len(CASES) >= 40
+def test_the_corpus_has_at_least_seventy_bad_files():
+    assert len(CASES) >= 70
     assert all((CORPUS / case["file"]).exists() for case in CASES)
 
 
@@ -80,6 +85,45 @@ def test_bad_file_is_refused_with_its_reason_and_the_database_is_unchanged(db, c
     for key in ("field", "row", "sheet"):
         if key in case:
             assert getattr(problem, key) == case[key]
+    assert _counts(db) == before
+
+
+def _ingest_command(runner, kind: str, name: str):
+    """`qianfan ingest KIND FILE` in-process, its database closed afterwards as the process exit would."""
+    app = AppContext()
+    try:
+        return runner.invoke(main, ["ingest", kind, str(CORPUS / name)], obj=app)
+    finally:
+        if app._db is not None:
+            app._db.dispose()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_bad_file_through_the_cli_is_explained_without_a_traceback(
+    db, case, runner, monkeypatch, tmp_path, caplog
+):
+    monkeypatch.setenv("QIANFAN_DATABASE_URL", db.url)
+    for key, value in case.get("settings", {}).items():
+        monkeypatch.setenv(f"QIANFAN_{key}", str(value))
+    monkeypatch.chdir(tmp_path)  # where the rejected rows are written
+    if "before" in case:
+        setup = _ingest_command(runner, case["kind"], case["before"])
+        assert setup.exit_code == 0, setup.output
+    before = _counts(db)
+
+    result = _ingest_command(runner, case["kind"], case["file"])
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    assert not [r for r in caplog.records if r.exc_info], "an error was logged with its trace"
+    printed = re.compile(re.sub(r"%\\\(\w+\\\)s", ".*", re.escape(case["error"])))
+    assert printed.search(result.output), result.output
+    if "row" in case:
+        sheet = re.escape(case["sheet"]) + "!" if "sheet" in case else r"(?:\S+!)?"
+        assert re.search(rf"row {sheet}{case['row']}\b", result.output), result.output
+    if "field" in case:
+        assert f"[{case['field']}]" in result.output
+    assert "nothing was saved" in result.output
     assert _counts(db) == before
 
 

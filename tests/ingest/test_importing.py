@@ -206,3 +206,53 @@ def test_all_real_notices_import_and_what_is_set_aside_is_counted_with_reasons(d
     assert any("request for comment" in reason for reason in reasons)
     again = _run(db, "notices", paths[-1].read_bytes(), paths[-1].name)
     assert again.inserted == 0 and again.unchanged == reports[-1].inserted
+
+
+# --- notices whose fields are not text or too long (issue 9) ----------------------------------------
+
+
+def _notices(*changes: dict) -> bytes:
+    base = {"id": "n-1", "operator": "中国电信", "title": "中国电信龙岩分公司机房空调维保服务项目招标公告",
+            "region": "福建", "category": "招标公告", "url": "https://example.com/n/1",
+            "purchaseContent": "机房空调维保服务", "budget": "20万元", "deadline": "2026-09-11 09:30"}  # fmt: skip
+    items = [
+        {**base, "id": f"n-{i}", "title": f"{base['title']}{i}", **c} for i, c in enumerate(changes)
+    ]
+    return json.dumps({"notices": items}, ensure_ascii=False).encode()
+
+
+def test_a_notice_with_a_bad_field_refuses_the_file_naming_its_item_field_and_reason(db):
+    data = _notices({}, {"url": 12345}, {}, {"operator": "中国移动" * 30, "category": ["x"]})
+    with pytest.raises(ImportRejected) as caught:
+        _run(db, "notices", data, "n.json")
+    rows = caught.value.report.rejected
+    assert [(r.row, [p.field for p in r.problems]) for r in rows] == [
+        (2, ["url"]),
+        (4, ["operator", "category"]),
+    ]
+    assert rows[0].problems[0].reason_zh == "“12345”不是网址（应以 http:// 或 https:// 开头）。"
+    assert _count(db, Order) == 0 and _count(db, ImportBatch) == 0
+
+
+def test_skip_invalid_imports_the_other_notices_and_lists_the_refused(db):
+    data = _notices({}, {"title": "采购" * 40_000}, {"category": 7})  # a number is read as written
+    report = _run(db, "notices", data, "n.json", skip_invalid=True)
+    assert report.inserted == 2 and [r.row for r in report.rejected] == [2]
+    assert "too long: at most 300" in report.rejected[0].problems[0].reason_en
+    rejected = rejected_rows_file(report, "csv").decode("utf-8-sig")
+    assert "title" in rejected and len(rejected) < 2000  # the value is quoted short
+
+
+def test_a_date_beyond_the_calendar_leaves_the_notice_deadline_unknown_not_a_crash(db):
+    report = _run(db, "notices", _notices({"deadline": "9999-12-31 24:00", "date": "0001-01-01"}))
+    assert report.inserted == 1 and report.values_unread == 1
+    with db.sessionmaker() as session:
+        assert session.scalars(select(Order)).one().deadline is None
+
+
+def test_a_lone_surrogate_never_reaches_the_database_or_the_rejected_rows_file(db):
+    data = b'[{"supplier": "A\\udc00", "title": "B"}, {"supplier": "C", "title": "D"}]'
+    report = _run(db, "listings", data, "s.json", skip_invalid=True)
+    assert report.inserted == 1 and report.rejected[0].problems[0].field == "company"
+    rejected_rows_file(report, "csv").decode("utf-8-sig")
+    rejected_rows_file(report, "xlsx")

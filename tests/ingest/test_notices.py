@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
+from ingest import notices
 from ingest.notices import (
     OrderRecord,
     SetAside,
     clean_title,
     convert_notices,
+    notice_problems,
     read_notice_files,
     region_codes_from_rows,
 )
@@ -218,3 +221,78 @@ def test_every_shipped_notice_is_an_order_or_set_aside_with_a_reason(region_code
     assert len(records) > 1500
     assert all(r.buyer_name and r.region_code and r.title for r in records)
     assert sum(r.budget_yuan is not None for r in records) > 1000
+
+
+# --- bounds (issue 9): no notice field crashes the converter, and titles clean in linear time -------
+
+
+@pytest.mark.parametrize(
+    ("title", "cleaned"),
+    [
+        # The shapes that made the old suffix pattern quadratic: an unclosed bracket, then a long run.
+        ("【" + "采购" * 40_000, "【" + "采购" * 40_000),
+        ("(" * 80_000 + "公告", "(" * 80_000),
+        ("关于" + "机房空调维保" * 13_333 + "_(第二次)招标公告", "机房空调维保" * 13_333),
+        ("某" * 80_000 + "采购公告", "某" * 79_994),
+    ],
+)
+def test_an_80000_character_title_is_cleaned_at_once_with_the_same_rules(title, cleaned):
+    # Linear: well under a second (the quadratic pattern took 467 s of CPU for 80,000 characters).
+    assert clean_title(title) == cleaned
+
+
+# The unbounded pattern titles were cleaned with before it was bounded (quadratic on long titles).
+_OLD_SUFFIX = re.compile(
+    r"[_\-\s]*(?:[(\[【][^)\]】]*[)\]】])?[^\s_\-()\[\]【】]{0,8}(?:公告|公示)(?:[(\[【][^)\]】]*[)\]】])?\d*$"
+)
+
+
+def test_titles_clean_as_before_on_every_shipped_notice(monkeypatch):
+    titles = [n["title"] for n in read_notice_files()] + [
+        "某单位2026年视频会议系统采购(第二次)公示",
+        "中国移动江西公司2026年DPI系统维保服务采购项目_直接采购信息公告",
+        "某分公司2026年机房空调维保服务 -  【更正】结果公告2",
+    ]
+    bounded = [clean_title(t) for t in titles]
+    monkeypatch.setattr(notices, "_NOTICE_SUFFIX", _OLD_SUFFIX)
+    monkeypatch.setattr(notices, "_SUFFIX_SPAN", 10**9)
+    assert bounded == [clean_title(t) for t in titles]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "reason"),
+    [
+        ({"url": 12345}, "url", "not a web address"),
+        ({"url": "javascript:alert(1)"}, "url", "not a web address"),
+        ({"url": "https://example.com/" + "a" * 500}, "url", "too long: at most 500"),
+        ({"category": ["招标公告"]}, "category", "must be text, not a list"),
+        ({"title": {"zh": "标题"}}, "title", "must be text, not an object"),
+        ({"budget": True}, "budget", "must be text, not true/false"),
+        ({"title": "项目\ud800"}, "title", "U\\+D800, half of a character pair"),
+        ({"operator": "中国移动" * 30}, "operator", "too long: at most 100"),
+        ({"id": 10**2000}, "id", "too long: at most 120"),
+        ({"title": "采购" * 40_000}, "title", "too long: at most 300"),
+    ],
+)
+def test_a_notice_field_that_is_not_text_or_too_long_is_named_with_its_reason(
+    fields, field, reason
+):
+    problems = notice_problems(notice(**fields))
+    assert [p.field for p in problems] == [field]
+    assert re.search(reason, str(problems[0]))
+
+
+def test_numbers_in_text_fields_are_read_as_written(region_codes):
+    assert notice_problems(notice(id=186415591086503, category=7, budget=7460365)) == []
+    record = convert_one(region_codes, id=186415591086503, category=7, budget=7460365)
+    assert record.source_key == "186415591086503" and record.budget_yuan == Decimal("7460365.00")
+
+
+def test_no_field_of_any_type_crashes_the_converter(region_codes):
+    odd = {"url": 12345, "category": 7, "title": ["a"], "operator": {"a": 1}, "date": 20260821,
+           "deadline": "9999-12-31 24:00", "budget": 10**500, "region": None}  # fmt: skip
+    records, set_aside = convert_notices(
+        [notice(**odd), notice(id="x", deadline="9999-12-31 24:00")], region_codes
+    )
+    assert len(set_aside) == 1  # the first has no usable title
+    assert records[0].deadline is None and "outside the years" in records[0].problems[0]

@@ -9,7 +9,7 @@ import pytest
 
 from ingest.export import csv_bytes, escape_cell, xlsx_bytes
 from ingest.problems import FileRejected
-from ingest.readers import Formula, read_sheets
+from ingest.readers import MAX_JSON_DEPTH, Formula, _json_depth, load_json, read_sheets
 from tests.ingest.make_corpus import workbook
 
 ROWS = [
@@ -36,7 +36,6 @@ def test_tab_separated_text_and_row_numbers_as_a_person_counts_them():
     sheet = read_sheets(data, "list.txt")[0]
     assert [number for number, _ in sheet.rows] == [3, 4]
     assert sheet.rows[1][1] == ["乙公司", "朝阳区"]
-
 
 
 def test_xlsx_reads_every_sheet_with_typed_cells_as_text_and_formulas_unevaluated():
@@ -85,3 +84,62 @@ def test_exported_xlsx_holds_no_formula():
     cells = [cells[0] for _, cells in sheet.rows]
     assert cells == ['\'=HYPERLINK("http://x")', "普通文字"]
     assert not any(isinstance(c, Formula) for c in cells)
+
+
+# --- JSON within bounds (issue 9) -------------------------------------------------------------------
+
+
+def _depth(value) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+def _nested(depth: int, leaf) -> object:
+    value = leaf
+    for level in range(depth):
+        value = [value, ']\\"[{'] if level % 2 else {'k"[': value, "\\": "{{"}
+    return value
+
+
+@pytest.mark.parametrize("depth", [1, 2, 31, 32, 33, 40, 200])
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_json_nesting_is_measured_outside_strings_and_escapes(depth, ascii_only):
+    # Wide enough that the measure runs (a text with few brackets cannot nest deep), with brackets,
+    # quotes and backslashes inside the strings at every level.
+    document = [_nested(depth - 1, "【[\u20ac\\")] + [[{"x": "]]"}]] * 40
+    assert _depth(document) == max(depth, 3)
+    measured = _json_depth(json.dumps(document, ensure_ascii=ascii_only))
+    if depth <= MAX_JSON_DEPTH:
+        assert measured == max(depth, 3)
+    else:
+        assert measured > MAX_JSON_DEPTH
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000, '[{"a": ' * 5000, "[" * 40 + '"' + "]" * 40, '["\\\\"' + ", [" * 50],
+)
+def test_deep_or_unclosed_json_is_refused_before_the_parser_recurses(text):
+    with pytest.raises(FileRejected, match="nested more than 32 levels"):
+        load_json(text)
+
+
+def test_strings_full_of_brackets_are_not_nesting():
+    text = json.dumps([{"title": "[" * 10_000 + "{" * 10_000, "note": "\\" * 99 + '"['}])
+    assert load_json(text)[0]["title"].startswith("[[[")
+
+
+def test_json_numbers_are_kept_as_written_so_no_size_fails_to_convert():
+    document = load_json('[{"a": 1' + "0" * 5000 + ', "b": 746.0365, "c": -1.5e3000, "d": NaN}]')
+    assert document == [{"a": "1" + "0" * 5000, "b": "746.0365", "c": "-1.5e3000", "d": "NaN"}]
+    sheet = read_sheets(b'[{"quota": ' + b"7" * 5000 + b', "value": 12.50}]', "n.json")[0]
+    assert sheet.rows[0][1] == ["7" * 5000, "12.50"]
+
+
+def test_a_header_with_a_lone_surrogate_is_quoted_printably():
+    sheet = read_sheets(b'[{"\\udc80name": "x"}]', "s.json")[0]
+    assert sheet.headers == ["\ufffdname"]
+    sheet.headers[0].encode("utf-8")  # printable, storable

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.values import CHINA_TZ, NEGOTIABLE, NOT_STATED, parse_amount, parse_datetime
+from ingest.values import (
+    CHINA_TZ,
+    NEGOTIABLE,
+    NOT_STATED,
+    parse_amount,
+    parse_datetime,
+    parse_whole_number,
+)
 from models.errors import ValidationError
 
 
@@ -117,3 +124,73 @@ def test_impossible_dates_are_errors(text, message):
     with pytest.raises(ValidationError, match=message) as caught:
         parse_datetime(text, field="deadline")
     assert caught.value.field == "deadline"
+
+
+# --- bounds: no text can overflow, recurse or be read as a number it is not (issue 9) --------------
+
+
+@pytest.mark.parametrize("text", ["万万万", "万元", "亿元", "万亿", "百万元", "九九", "一二三元"])
+def test_units_without_a_number_are_no_amount_not_zero_yuan(text):
+    with pytest.raises(ValidationError, match="is not an amount"):
+        parse_amount(text, field="budget")
+
+
+@pytest.mark.parametrize(
+    ("text", "yuan"),
+    [("十万元", "100000.00"), ("一千零五元", "1005.00"), ("零元", "0.00"), ("两万", "20000.00")],
+)
+def test_chinese_numerals_that_start_with_ten_or_hold_a_zero_still_read(text, yuan):
+    assert parse_amount(text).yuan == Decimal(yuan)
+
+
+def test_an_amount_written_longer_than_its_column_is_refused_before_it_is_read():
+    with pytest.raises(ValidationError, match="too long: at most 120") as caught:
+        parse_amount("9" * 5000 + "元", field="budget")
+    assert caught.value.field == "budget" and len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "text", ["9999-12-31 24:00", "9999-12-31", "3001-01-01", "0001-01-01 00:00", "0999-12-31"]
+)
+def test_dates_outside_the_years_a_database_holds_are_refused_not_overflowed(text):
+    for end_of_day in (False, True):
+        with pytest.raises(ValidationError, match="outside the years 1000 to 3000") as caught:
+            parse_datetime(text, field="deadline", end_of_day=end_of_day)
+        assert caught.value.field == "deadline"
+
+
+def test_the_last_day_of_the_range_at_24_00_is_the_next_day():
+    assert parse_datetime("3000-12-31 24:00") == datetime(3001, 1, 1, tzinfo=CHINA_TZ)
+
+
+def test_a_date_text_too_long_to_be_a_date_is_refused_unread():
+    with pytest.raises(ValidationError, match="is not a date") as caught:
+        parse_datetime("2026-08-21" + " " * 10 + "9" * 100_000, field="date")
+    assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("12", 12), ("1,200", 1200), ("12.0", 12), ("１２", 12), ("007", 7), ("", None), (None, None)],
+)
+def test_whole_numbers_read(text, number):
+    assert parse_whole_number(text, field="quota", low=0, high=10_000) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("9" * 400, "must be between 0 and 100"),
+        ("7" * 5000, "must be between 0 and 100"),
+        ("0" * 5000 + "1" * 30, "must be between 0 and 100"),
+        ("-" + "9" * 400, "must be between 0 and 100"),
+        ("101", "must be between 0 and 100"),
+        ("1e400", "is not a whole number"),
+        ("十个", "is not a whole number"),
+        ("0" * 20_000 + "x", "is not a whole number"),
+    ],
+)
+def test_whole_numbers_of_any_length_are_refused_by_their_digits_not_by_int(text, message):
+    with pytest.raises(ValidationError, match=message) as caught:
+        parse_whole_number(text, field="quota", low=0, high=100)
+    assert caught.value.field == "quota" and len(str(caught.value)) < 200
