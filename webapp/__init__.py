@@ -9,12 +9,15 @@ from flask_babel import lazy_gettext as _l
 
 from qianfan.config import instance_dir, load_settings
 from webapp import database, errors, i18n, security
+from webapp.converters import IdConverter
 from webapp.extensions import babel, csrf, login_manager
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Defaults, then the config file, then `test_config`, then QIANFAN_* variables (qianfan.config)."""
     app = Flask(__name__, instance_path=str(instance_dir()))
+    # Before any route exists: every <int:id> answers 404 for an id no row can have (webapp.converters).
+    app.url_map.converters["int"] = IdConverter
     app.config.update(load_settings(test_config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

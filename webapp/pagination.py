@@ -13,7 +13,10 @@ from qianfan.paging import MAX_PER_PAGE, PageRequest
 
 def _int(name: str, default: int) -> int:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else default
+    # At most nine ASCII digits: `paginate` clamps the page, but int() of thousands of digits fails.
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+        return default
+    return int(value) or default
 
 
 def page_request(default_sort: str = "-updated_at") -> PageRequest:

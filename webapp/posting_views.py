@@ -3,7 +3,8 @@ blueprint of the firm that posts it (orders, supply, packages), so the four kind
 
 Endpoints are named `<kind>_<page>` (e.g. `orders.order_new`, `supply.listing_show`). Forms only carry
 the text; `qianfan.postings` checks every field and names the ones that are wrong, and the form shows
-each message beside its field.
+each message beside its field. Numbers are first held to the importer's bounds (`WholeNumber`), and
+dates go through the importer's date reader, so a form refuses what an import file would.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ingest import columns
+from ingest.values import parse_whole_number
 from models.errors import DomainError, Forbidden, NotFound
 from models.posting import LISTING_KINDS, ORDER_KINDS, SERVICE_CATEGORIES
 from qianfan import postings
@@ -37,6 +41,22 @@ SIZE_CHOICES = [SelectChoice("large", _l("Large")), SelectChoice("medium", _l("M
 
 
 _AREA = {"rows": 5}
+
+
+class WholeNumber:
+    """A form field read as the importer reads the same column (`ingest.values.parse_whole_number`):
+    the digits are counted before they are turned into a number, so a 400-digit quota is a message
+    beside the field, not an integer too big for the database. Empty passes; the service says when a
+    value is required."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, form: FlaskForm, field) -> None:
+        try:
+            parse_whole_number(field.data, field=field.name, low=self.low, high=self.high)
+        except DomainError as err:
+            raise StopValidation(translate(err)) from None
 
 
 class PostingForm(FlaskForm):
@@ -70,10 +90,15 @@ class PackageForm(PostingForm):
         _l("Service category"), choices=_choices(SERVICE_CATEGORIES), validate_choice=False
     )
     value = StringField(_l("Value (e.g. 20万元)"))
-    quota = StringField(_l("Quota (how many firms it can serve)"), default="10")
+    quota = StringField(
+        _l("Quota (how many firms it can serve)"),
+        default="10",
+        validators=[WholeNumber(1, columns.QUOTA_MAX)],
+    )
     valid_until = StringField(_l("Valid until"), render_kw={"type": "date"})
     max_company_age_years = StringField(
-        _l("Only firms at most this many years old (empty: any age)")
+        _l("Only firms at most this many years old (empty: any age)"),
+        validators=[WholeNumber(1, columns.COMPANY_AGE_MAX)],
     )
     eligible_regions = StringField(_l("Only firms in these regions (separate with 、; empty: any)"))
     eligible_industries = StringField(

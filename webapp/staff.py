@@ -35,6 +35,7 @@ from models.errors import DomainError
 from qianfan import merging, reports, screening
 from webapp.access import staff_required
 from webapp.background import get_jobs
+from webapp.converters import parse_id
 from webapp.database import commit, get_session
 from webapp.errors import translate
 from webapp.formatting import label
@@ -244,7 +245,7 @@ def reject(kind: str, posting_id: int):
 @bp.post("/screening/<kind>/bulk")
 def screen_many(kind: str):
     kind = _kind_arg(kind)
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
     session = get_session()
     try:
         if request.form.get("action") == "reject":
