@@ -1,4 +1,5 @@
-"""Periodic jobs, run by the queue's consumer: the scheduled full rematch every MATCH_SCHEDULE_MINUTES.
+"""Periodic jobs, run by the queue's consumer: the scheduled full rematch every MATCH_SCHEDULE_MINUTES,
+and once a day (03:17 UTC) the removal of job rows older than JOB_KEEP_DAYS (90; their uploads with them).
 
 Huey's consumer looks at its periodic tasks once a minute and queues those due; a consumer started
 with periodic tasks on (`qianfan worker --periodic`, or SCHEDULER_ENABLED) is the schedule. Run one such
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import calendar
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from models import Job
 from qianfan import jobs
 from qianfan.tasks.matching import rematch_all_work
 from qianfan.tasks.queue import huey, runtime
@@ -61,3 +64,24 @@ def scheduled_rematch() -> None:
     job_id = start_scheduled_rematch(datetime.now(UTC))
     if job_id is not None:
         execute(job_id, rematch_all_work)
+
+
+def prune_due(ts: datetime) -> bool:
+    return (ts.hour, ts.minute) == (3, 17)
+
+
+def prune_jobs(now: datetime | None = None) -> int:
+    """Delete the ended jobs created more than JOB_KEEP_DAYS ago; how many."""
+    db, settings = runtime()
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=int(settings.get("JOB_KEEP_DAYS") or 90))
+    with db.session_scope() as session:
+        old = session.execute(
+            delete(Job).where(Job.created_at < cutoff, Job.state.not_in(("queued", "running")))
+        ).rowcount  # fmt: skip
+    log.info("%s job rows older than %s removed", old, cutoff)
+    return old
+
+
+@huey.periodic_task(prune_due, name="prune_jobs")
+def scheduled_prune() -> None:
+    prune_jobs()

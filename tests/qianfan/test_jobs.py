@@ -163,6 +163,21 @@ def test_the_scheduled_rematch_is_due_every_interval_and_runs_once_per_slot(db, 
     assert _matches(db) == 1
 
 
+def test_old_ended_jobs_are_pruned_daily_and_running_ones_kept(db):
+    _immediate(db, JOB_KEEP_DAYS=30)
+    old = datetime.now(UTC) - timedelta(days=31)
+    with db.session_scope() as s:
+        for state in ("finished", "interrupted", "running"):
+            jobs.create(s, kind="rematch", task="rematch_all", started_by_id=None).state = state
+        for job in s.scalars(select(Job)):
+            job.created_at = old
+        jobs.create(s, kind="rematch", task="rematch_all", started_by_id=None)  # today's
+    assert "prune_jobs" in [t.name for t in tasks.huey.read_periodic(datetime(2026, 11, 27, 3, 17))]
+    assert schedule.prune_jobs() == 2
+    with db.sessionmaker() as reader:
+        assert sorted(reader.scalars(select(Job.state))) == ["queued", "running"]
+
+
 def test_match_command_full_and_catch_up(tmp_path, monkeypatch):
     # Its own SQLite file: the command opens (and leaves to the process) its own engine.
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
