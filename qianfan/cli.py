@@ -84,6 +84,7 @@ def serve(host: str, port: int, worker: bool | None) -> None:
 
     from qianfan.tasks.queue import is_embedded
     from webapp import create_app
+    from webapp.serving import bound_chunked_bodies, waitress_options
 
     app = create_app()
     consumer = None
@@ -95,7 +96,8 @@ def serve(host: str, port: int, worker: bool | None) -> None:
         )  # fmt: skip
     click.echo(f"Qianfan is served on http://{host}:{port}/" + (" (jobs run here too)" if consumer else ""))
     try:
-        waitress.serve(app, host=host, port=port, threads=8)
+        bound_chunked_bodies()  # no client may hold the I/O thread or every connection (issue 9)
+        waitress.serve(app, host=host, port=port, **waitress_options(app))
     finally:
         if consumer is not None:
             consumer.stop(graceful=False)
