@@ -186,7 +186,7 @@ def ingest_command(app: AppContext, kind, paths, skip_invalid, dry_run, rejected
                 )
                 _print_problems(err.problems)
                 break
-            except OSError as err:  # unreadable: permissions, a folder inside a folder, a vanished file
+            except OSError as err:  # unreadable: permissions, a vanished file
                 bars.close()
                 failed = True
                 click.secho(

@@ -559,7 +559,12 @@ def _source_key(kind: str, record: dict, company_id: int) -> str:
 
 
 def _import_notices(
-    writer: _Writer, data: bytes, filename: str, limits: Limits, notify: Progress, skip_invalid: bool
+    writer: _Writer,
+    data: bytes,
+    filename: str,
+    limits: Limits,
+    notify: Progress,
+    skip_invalid: bool,
 ) -> None:
     """The crawler's notices JSON: each usable notice becomes an order, the rest are counted by reason."""
     from ingest.notices import convert_notices, notice_problems, notice_text, region_codes_from_rows
