@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import multiprocessing
 import os
 import random
 import re
@@ -192,22 +193,17 @@ def read_pages(port: int, readers: int, seconds: float, think: float, stop: thre
     return latencies
 
 
-def attack(port: int, args, rate: float = 0.0, floor: bool = False, victim: str = VICTIM) -> dict:
-    """Guessers hammer the victim while the readers read; returns what each side saw.
-
-    `rate`: guesses per second from all guessers together (0: each sends its next guess as soon as the
-    last is answered). `floor`: the guessers request /health instead, the least work a request can be.
-    """
+def _guess(port: int, guessers: int, rate: float, floor: bool, victim: str, ready, stop, out) -> None:
+    """In its own process (an attacker's CPU is not the readers'): guess until `stop`, send the answers."""
     answers: list[tuple[float, int]] = []  # (finished at, status)
     lock = threading.Lock()
-    stop = threading.Event()
-    ready = threading.Barrier(args.guessers + 1)
-    interval = args.guessers / rate if rate else 0.0
+    interval = guessers / rate if rate else 0.0
+    started = threading.Barrier(guessers + 1)
 
     def guesser(n: int) -> None:
         browser = Browser(port)
         browser.token = _TOKEN.search(browser.request("GET", "/login")[1]).group(1)
-        ready.wait()
+        started.wait()
         time.sleep(random.Random(n).uniform(0, interval))
         i = 0
         while not stop.is_set():
@@ -217,20 +213,42 @@ def attack(port: int, args, rate: float = 0.0, floor: bool = False, victim: str 
             else:
                 status = browser.try_login(victim, f"guess-{n}-{i}-wrong")
             with lock:
-                answers.append((time.perf_counter(), status))
+                answers.append((time.time(), status))
             i += 1
             if interval:
                 time.sleep(max(0.0, interval - (time.perf_counter() - began)))
 
-    threads = [threading.Thread(target=guesser, args=(n,)) for n in range(args.guessers)]
+    threads = [threading.Thread(target=guesser, args=(n,)) for n in range(guessers)]
     for thread in threads:
         thread.start()
-    ready.wait()
+    started.wait()
+    ready.set()
+    for thread in threads:
+        thread.join()
+    out.send(answers)
+
+
+def attack(port: int, args, rate: float = 0.0, floor: bool = False, victim: str = VICTIM) -> dict:
+    """Guessers hammer the victim while the readers read; returns what each side saw.
+
+    `rate`: guesses per second from all guessers together (0: each sends its next guess as soon as the
+    last is answered). `floor`: the guessers request /health instead, the least work a request can be.
+    The guessers run in a process of their own, so that the readers' figures measure the server, not
+    the load generator's own GIL.
+    """
+    context = multiprocessing.get_context("spawn")
+    ready, stop = context.Event(), context.Event()
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_guess, args=(port, args.guessers, rate, floor, victim, ready, stop, send), daemon=True
+    )
+    process.start()
+    ready.wait(60)
     began = time.perf_counter()
     latencies = read_pages(port, args.readers, args.seconds, args.think, threading.Event())
     stop.set()
-    for thread in threads:
-        thread.join()
+    answers = receive.recv()
+    process.join(30)
     wall = time.perf_counter() - began
     answers.sort()
     first100 = [status for _, status in answers[:100]]
