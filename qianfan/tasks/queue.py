@@ -9,6 +9,7 @@ QUEUE_URL:
 - `sqlite:///path/to/queue.sqlite3`: the embedded queue (one machine; `qianfan serve` consumes it);
 - `redis://host:6379/0`: Redis; `postgresql://user@host/db`: PostgreSQL (Huey's own huey_* tables);
 - `immediate`: run each task at once in the process that enqueues it (tests, scripts).
+QUEUE_NAME (default "qianfan") names the queue inside its storage, for several apps on one Redis.
 
 The queue message is only the job's id; the job's row (qianfan.jobs) holds its arguments, its file
 and everything its page shows. Tasks find the database and settings through `runtime()`, set by
@@ -66,9 +67,11 @@ def _storage(url: str) -> tuple[type, dict]:
 def configure(settings: dict, db: Database) -> None:
     """Point the queue at QUEUE_URL and give the tasks their database and settings (in this process)."""
     url = queue_url(settings)
+    name = str(settings.get("QUEUE_NAME") or "qianfan")  # several apps (or test runs) on one Redis
     _runtime.update(settings=settings, db=db)
-    if url == _runtime["url"]:
+    if (url, name) == _runtime["url"]:
         return
+    huey.name = name
     if url == "immediate":
         huey.immediate_use_memory = True
         huey.immediate = True
@@ -76,7 +79,7 @@ def configure(settings: dict, db: Database) -> None:
         huey.immediate = False
         huey.storage_class, huey.storage_kwargs = _storage(url)
         huey.storage = huey.create_storage()
-    _runtime["url"] = url
+    _runtime["url"] = (url, name)
 
 
 def runtime() -> tuple[Database, dict]:

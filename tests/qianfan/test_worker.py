@@ -20,6 +20,7 @@ from qianfan.config import DEFAULTS
 
 REDIS_URL = os.environ.get("QIANFAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WORKER = [sys.executable, "-c", "from qianfan.cli import main; main()", "worker"]
+QUEUE_NAME = f"qianfan-test-{os.getpid()}"  # a test run of its own on a shared Redis
 
 
 def _redis_or_skip() -> str:
@@ -36,7 +37,7 @@ def _redis_or_skip() -> str:
 def queue(db, tmp_path):
     """The queue URL a real worker shares with this test: a SQLite file, or Redis with PostgreSQL."""
     url = _redis_or_skip() if db.is_postgres else f"sqlite:///{tmp_path / 'queue.sqlite3'}"
-    tasks.configure({**DEFAULTS, "DATABASE_URL": db.url, "QUEUE_URL": url}, db)
+    tasks.configure({**DEFAULTS, "DATABASE_URL": db.url, "QUEUE_URL": url, "QUEUE_NAME": QUEUE_NAME}, db)
     tasks.huey.storage.flush_queue()
     yield url
     tasks.huey.storage.flush_queue()
@@ -44,7 +45,7 @@ def queue(db, tmp_path):
 
 
 def _start_worker(db, queue, tmp_path) -> subprocess.Popen:
-    env = {**os.environ, "QIANFAN_DATABASE_URL": db.url, "QIANFAN_QUEUE_URL": queue,
+    env = {**os.environ, "QIANFAN_DATABASE_URL": db.url, "QIANFAN_QUEUE_URL": queue, "QIANFAN_QUEUE_NAME": QUEUE_NAME,
            "QIANFAN_INSTANCE_DIR": str(tmp_path / "instance")}  # fmt: skip
     with open(tmp_path / "worker.log", "ab") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(WORKER, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -143,11 +143,12 @@ def production(postgres_database, tmp_path):
     port = _free_port()
     env = {**os.environ, "QIANFAN_DATABASE_URL": db.url, "QIANFAN_QUEUE_URL": queue,
            "QIANFAN_INSTANCE_DIR": str(tmp_path / "instance"), "QIANFAN_SECRET_KEY": uuid.uuid4().hex,
-           "QIANFAN_WEB_BIND": f"127.0.0.1:{port}", "QIANFAN_WEB_WORKERS": "2", "QIANFAN_TRUSTED_PROXIES": "1"}  # fmt: skip
+           "QIANFAN_WEB_BIND": f"127.0.0.1:{port}", "QIANFAN_WEB_WORKERS": "2", "QIANFAN_TRUSTED_PROXIES": "1",
+           "QIANFAN_QUEUE_NAME": f"qianfan-test-{os.getpid()}"}  # fmt: skip
     if queue.startswith("redis"):
         from huey.storage import RedisStorage
 
-        RedisStorage("qianfan", url=queue).flush_queue()
+        RedisStorage(env["QIANFAN_QUEUE_NAME"], url=queue).flush_queue()
     web = _spawn([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"], env, tmp_path / "web.log")
     worker = _spawn([sys.executable, "-c", "from qianfan.cli import main; main()", "worker"], env, tmp_path / "worker.log")
     base = f"http://127.0.0.1:{port}"
