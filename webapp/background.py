@@ -118,9 +118,9 @@ class JobBoard:
             job = jobs.get(session, job_id, self.stale_seconds)
             return JobView.of(job) if job is not None else None
 
-    def recent(self, kind: str) -> list[JobView]:
+    def recent(self, kind: str, limit: int = KEEP) -> list[JobView]:
         with self.db.session_scope() as session:
-            return [JobView.of(j) for j in jobs.recent(session, kind, KEEP, self.stale_seconds)]
+            return [JobView.of(j) for j in jobs.recent(session, kind, min(limit, KEEP), self.stale_seconds)]
 
 
 def init_app(app: Flask) -> None:
@@ -131,6 +131,8 @@ def init_app(app: Flask) -> None:
     configure(app.config, db)
     app.extensions["qianfan_jobs"] = JobBoard(db, app.config)
     app.register_blueprint(staff_jobs.bp)  # the job pages' own actions (re-run)
+    # Pages list recent jobs of a kind with it, e.g. the rematches beside the rematch button.
+    app.jinja_env.globals["recent_jobs"] = lambda kind, limit=KEEP: get_jobs().recent(kind, limit)
 
 
 def get_jobs() -> JobBoard:

@@ -92,3 +92,11 @@ def test_a_failed_job_names_its_reason(english, db):
     import_file.call_local(job_id)
     page = english.get(f"/staff/jobs/{job_id}").get_data(as_text=True)
     assert "Unknown kind" in page and "Run it again" in page
+
+
+def test_the_imports_page_lists_recent_rematches_scheduled_or_not(english, db):
+    with db.session_scope() as s:
+        jobs.create(s, kind="rematch", task="rematch_all", started_by_id=None, schedule_key="rematch@2026-11-27T13:00")
+    english.submit("/staff/rematch")
+    page = english.get("/staff/imports").get_data(as_text=True)
+    assert "scheduled" in page and "by staff" in page and "Finished" in page and "Queued" in page
