@@ -68,9 +68,15 @@ class JobView:
 
     @classmethod
     def of(cls, job: Job) -> JobView:
+        from qianfan.tasks.runner import LIVE
+
+        stage, done, total = job.stage, job.done, job.total
+        if job.state == "running" and job.id in LIVE:  # running in this very process: fresher than its row
+            stage, done, total = LIVE[job.id]
+        percent = int(100 * done / total) if job.state == "running" and total else job.percent
         return cls(
-            job.id, job.kind, job.task, job.started_by_id, job.state, job.stage, job.done, job.total,
-            job.percent, job.created_at, job.finished_at, job.rerun_of, _result(job),
+            job.id, job.kind, job.task, job.started_by_id, job.state, stage, done, total,
+            percent, job.created_at, job.finished_at, job.rerun_of, _result(job),
         )  # fmt: skip
 
 

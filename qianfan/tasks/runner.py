@@ -32,6 +32,9 @@ from qianfan.tasks.queue import runtime
 
 log = logging.getLogger(__name__)
 DEFAULT_HEARTBEAT_SECONDS = 1.0
+# Progress of the jobs running in this process, as the services report it: a page served by the same
+# process (`qianfan serve` on the embedded queue) shows it even while SQLite holds the heartbeat back.
+LIVE: dict[str, tuple[str, int, int]] = {}
 
 
 @dataclass
@@ -52,6 +55,7 @@ class JobRun:
     def progress(self, stage: str, done: int, total: int) -> None:
         """The services' progress callback; the heartbeat thread writes it."""
         self.stage, self.done, self.total = stage, done, total
+        LIVE[self.id] = (stage, done, total)
 
     def finish(self, session: Session, result: dict) -> None:
         """Mark the job finished in the work's own transaction (commit it afterwards)."""
@@ -126,6 +130,7 @@ def execute(job_id: str, work: Callable[[JobRun], None]) -> None:
         outcome = {"error": None}, f"{type(err).__name__}: {err}"
     finally:
         heartbeat.stop()
+        LIVE.pop(job_id, None)
     if outcome is None and not run.finished:
         outcome = {"error": None}, "the task ended without recording its result"
     if outcome is not None:

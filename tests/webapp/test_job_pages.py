@@ -100,3 +100,22 @@ def test_the_imports_page_lists_recent_rematches_scheduled_or_not(english, db):
     english.submit("/staff/rematch")
     page = english.get("/staff/imports").get_data(as_text=True)
     assert "scheduled" in page and "by staff" in page and "Finished" in page and "Queued" in page
+
+
+def test_a_job_running_in_the_serving_process_shows_its_live_progress(english, db):
+    """`qianfan serve` on the embedded queue: the page shows what the service reports, not only the row."""
+    import os
+
+    from qianfan.tasks.runner import LIVE
+
+    with db.session_scope() as s:
+        job = jobs.create(s, kind="import", task="import_file", started_by_id=None, args={"kind": "companies", "filename": "f.csv"})
+        job.state, job.worker, job.stage = "running", f"{socket.gethostname()}:{os.getpid()}", "checking"
+        job_id = job.id
+    LIVE[job_id] = ("writing", 3000, 20000)
+    try:
+        status = english.get(f"/staff/jobs/{job_id}/status").get_json()
+    finally:
+        LIVE.pop(job_id)
+    assert (status["state"], status["stage"], status["done"], status["total"], status["percent"]) == ("running", "writing", 3000, 20000, 15)
+    assert english.get(f"/staff/jobs/{job_id}/status").get_json()["stage"] == "checking"
