@@ -1,31 +1,39 @@
-"""The matcher: for each query posting, the candidates that pass the rules, ranked, each match explained.
+"""The matcher: for each query posting its best candidates, and for each candidate its best queries.
 
-`Matcher(kind="order")` ranks listings for orders; `Matcher(kind="service")` ranks service packages for
-service demands. It follows scikit-learn's estimator conventions: `__init__` only stores its settings,
-`fit(candidates)` builds the candidate index and returns self, learned state ends in `_`.
+`Matcher(kind="order")` ranks listings for orders (and orders for listings); `Matcher(kind="service")`
+ranks service packages for service demands (and demands for packages). It follows scikit-learn's
+estimator conventions: `__init__` only stores its settings, `fit(candidates)` builds the candidate
+index and returns self, learned state ends in `_`.
+
+Which pairs are scored (the first stage): a query's candidates are its `retrieval_depth` most similar
+candidates by TF-IDF text, among those whose similarity is above `text_floor`, plus the firms that have
+worked for its buyer; a candidate's queries are, the same way, its `reverse_depth` most similar queries
+and its firm's past buyers. Both lists are found with a fused sparse top-n product (sparse_dot_topn) and
+depend only on the posting and the other side, so one posting ranked alone gets exactly what a full
+rematch gives it. Every pair in either list is then scored exactly (the second stage).
 
 The score of a pair is a weighted sum of its soft factors (matcher.factors), so the parts of the score
-add up to it; weights are set in configuration or fitted on labelled data (matcher.weights). A
-candidate is a match when it passes every rule that is switched on and scores at least `score_floor`;
-the best `top_k` are kept. A candidate that scores at least the floor but fails exactly one fixable rule
-is a near miss; the best `near_misses` of them are kept too, ranked after the matches, with the rule
-they failed. Every query is ranked against the same candidates with weights that do not depend on the
-other queries, so matching one query gives exactly what matching all of them gives for it.
+add up to it. A pair is a match when it passes every rule that is switched on and scores at least
+`score_floor`; a pair that fails exactly one fixable rule is a near miss. Each query keeps its best
+`top_k` matches and `near_misses` near misses; on the order side one entry per firm, with up to
+`per_owner` of its listings folded under it. Each candidate keeps its best `reverse_top_k` queries and
+`reverse_near_misses` near misses. Explanations are built for the few pairs a page shows (`explain_pair`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+import scipy.sparse as sp
+from sparse_dot_topn import sp_matmul_topn
 
 from matcher import factors
-from matcher.index import CandidateIndex, CandidateView
+from matcher.index import CandidateIndex
 from matcher.records import Posting
-from matcher.rules import Rule, kinds_fitting, rules_for
+from matcher.rules import RULES, Rule, kinds_fitting, rule_ids, rules_for
 from matcher.text import TextVectorizer
 
 # Set by hand, rounded from a regression on all of procurement-dev (so optimistic on that set: see
@@ -38,6 +46,42 @@ DEFAULT_WEIGHTS = {
     "service": {"text": 0.55, "title": 0.15, "industry": 0.10, "region": 0.10, "budget": 0.10},
 }  # fmt: skip
 SHARED_TERMS = 8  # shared terms kept in an explanation
+MATCHED, BELOW_FLOOR = -1, -2  # outcome codes of a pair besides "failed rule i"
+
+
+@dataclass(frozen=True)
+class RankedList:
+    """One posting's ranked list: matches first (best first), then near misses.
+
+    `failed` holds, per entry, the index in `rule_ids(kind)` of the one rule a near miss failed, -1 for
+    a match; `parts` holds each entry's weighted score parts (entries × factors, summing to its score).
+    `floor` is the text similarity a posting of the other side must beat to enter this list's first
+    stage; `outcomes` counts what became of the pairs considered ({"matched": n, "below_floor": n,
+    rule id: n failed}), so a page can say why a list is empty.
+    """
+
+    posting_id: int | str
+    candidate_ids: np.ndarray
+    scores: np.ndarray
+    failed: np.ndarray
+    parts: np.ndarray
+    floor: float = 0.0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.candidate_ids)
+
+    @property
+    def near_miss(self) -> np.ndarray:
+        return self.failed >= 0
+
+
+@dataclass(frozen=True)
+class Rankings:
+    """What a ranking run produced: one list per query (forward) and per candidate asked for (reverse)."""
+
+    forward: list[RankedList]
+    reverse: list[RankedList]
 
 
 @dataclass(frozen=True)
@@ -58,7 +102,7 @@ class MatchResult:
     rule_labels: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def reasons(self) -> dict:
-        """The explanation as JSON-ready data (kept in Match.reasons, read by webapp.explain)."""
+        """The explanation as JSON-ready data (what a page and a kept deal show)."""
 
         def label(rule: str) -> dict[str, str]:
             zh, en = self.rule_labels.get(rule, (rule, rule))
@@ -73,45 +117,19 @@ class MatchResult:
         return reasons
 
 
-@dataclass(frozen=True)
-class Ranked:
-    """Ranked pairs as arrays, in query order and rank order (matches, then near misses)."""
+@dataclass
+class _Pairs:
+    """Pairs to score: query row, candidate position, text similarity, and which lists want them."""
 
-    queries: Sequence[Posting]
-    rows: np.ndarray  # index into queries
-    positions: np.ndarray  # candidate position in the index
-    scores: np.ndarray
-    near_miss: np.ndarray
-    failed: np.ndarray  # index into the matcher's rules_ for a near miss, else -1
-    values: np.ndarray  # factor values of each pair
-
-    @classmethod
-    def concatenate(cls, queries: Sequence[Posting], parts: list[tuple], n_factors: int) -> Ranked:
-        if not parts:
-            empty = np.array([], dtype=int)
-            return cls(
-                queries,
-                empty,
-                empty,
-                np.array([]),
-                empty.astype(bool),
-                empty,
-                np.zeros((0, n_factors)),
-            )
-        return cls(queries, *(np.concatenate(column) for column in zip(*parts, strict=True)))
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def reordered(self, order: np.ndarray) -> Ranked:
-        return Ranked(
-            self.queries, self.rows[order], self.positions[order], self.scores[order],
-            self.near_miss[order], self.failed[order], self.values[order],
-        )  # fmt: skip
+    qrow: np.ndarray
+    cpos: np.ndarray
+    text: np.ndarray
+    forward: np.ndarray
+    reverse: np.ndarray
 
 
 class Matcher:
-    """Ranks candidates (listings or packages) for queries (orders or demands)."""
+    """Ranks candidates (listings or packages) for queries (orders or demands), and queries for candidates."""
 
     def __init__(
         self,
@@ -122,10 +140,13 @@ class Matcher:
         near_misses: int = 5,
         rules: dict[str, bool] | None = None,
         n_features: int = 2**20,
-        chunk_size: int = 512,
-        n_jobs: int | None = None,
-        candidates_per_query: int | None = 1000,
-        retrieval_terms: int = 16,
+        retrieval_depth: int = 2000,
+        reverse_depth: int = 200,
+        text_floor: float = 0.0,
+        reverse_top_k: int = 20,
+        reverse_near_misses: int = 5,
+        per_owner: int = 5,
+        chunk_pairs: int = 1_000_000,
     ) -> None:
         self.kind = kind
         self.weights = weights
@@ -134,10 +155,15 @@ class Matcher:
         self.near_misses = near_misses
         self.rules = rules
         self.n_features = n_features
-        self.chunk_size = chunk_size
-        self.n_jobs = n_jobs
-        self.candidates_per_query = candidates_per_query
-        self.retrieval_terms = retrieval_terms
+        self.retrieval_depth = retrieval_depth
+        self.reverse_depth = reverse_depth
+        self.text_floor = text_floor
+        self.reverse_top_k = reverse_top_k
+        self.reverse_near_misses = reverse_near_misses
+        self.per_owner = per_owner
+        self.chunk_pairs = chunk_pairs
+
+    # --- fitting --------------------------------------------------------------------------------
 
     def fit(self, candidates: Sequence[Posting], y=None) -> Matcher:
         """Index the candidates; `y` is unused (weights are fitted by matcher.weights)."""
@@ -148,308 +174,457 @@ class Matcher:
         unknown = set(weights) - set(self.factors_)
         if unknown:
             raise ValueError(f"unknown factors in weights: {sorted(unknown)}")
-        self.weights_ = np.array([float(weights[f]) for f in self.factors_])
+        self.weights_ = np.array([float(weights[f]) for f in self.factors_], dtype=np.float32)
         self.rules_: tuple[Rule, ...] = rules_for(self.kind, self.rules)
+        self.rule_ids_ = rule_ids(self.kind)  # every rule of the kind: what stored codes refer to
         self.vectorizer_ = TextVectorizer(n_features=self.n_features).fit()
         self.index_ = CandidateIndex(candidates, self.vectorizer_)
-        self.blocks_: dict[frozenset, tuple[CandidateIndex, np.ndarray | None]] = {}
+        self._blocks: dict[frozenset | None, tuple[np.ndarray, sp.csr_matrix]] = {}
         return self
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "index_"):
             raise RuntimeError("Matcher is not fitted; call fit(candidates) first")
 
-    def factor_chunks(
+    def _block(self, kinds: frozenset | None) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Positions of the candidates of `kinds` (None: all) and their text rows transposed, kept."""
+        found = self._blocks.get(kinds)
+        if found is None:
+            index = self.index_
+            if kinds is None:
+                positions = np.arange(index.n)
+            else:
+                positions = np.flatnonzero(np.isin(index.kind, list(kinds)))
+            found = self._blocks[kinds] = (positions, index.text[positions].T.tocsr())
+        return found
+
+    def _kinds(self, query: Posting) -> frozenset | None:
+        """Candidates of other kinds fail a rule no firm can fix: leave them out of the first stage."""
+        return kinds_fitting(query) if any(r.id == "kind" for r in self.rules_) else None
+
+    # --- the first stage: which pairs are scored ------------------------------------------------
+
+    def _text_rows(self, queries: Sequence[Posting], field: str = "all") -> sp.csr_matrix:
+        rows = self.vectorizer_.transform([getattr(q.tokens, field) for q in queries])
+        rows.sort_indices()
+        return rows
+
+    def _topn(self, left: sp.csr_matrix, right_t: sp.csr_matrix, depth: int) -> sp.csr_matrix:
+        """Each row of `left` with its `depth` best columns of left × right_t above the text floor."""
+        if not left.shape[0] or not right_t.shape[1] or depth <= 0:
+            return sp.csr_matrix((left.shape[0], right_t.shape[1]), dtype=np.float32)
+        product = sp_matmul_topn(
+            left, right_t, top_n=min(depth, right_t.shape[1]), threshold=self.text_floor
+        )
+        return product.tocsr()
+
+    def _pairs(self, queries: Sequence[Posting], text_rows: sp.csr_matrix, forward: bool,
+               reverse_positions: np.ndarray) -> tuple[_Pairs, dict]:  # fmt: skip
+        """The pairs the wanted lists consider, deduplicated, with their text similarity and list floors."""
+        index = self.index_
+        groups: dict[frozenset | None, list[int]] = {}
+        for row, query in enumerate(queries):
+            groups.setdefault(self._kinds(query), []).append(row)
+        pieces = []  # (qrow, cpos, text, forward flag, reverse flag)
+        floors = {"forward": np.full(len(queries), self.text_floor, dtype=np.float32),
+                  "reverse": np.full(index.n, self.text_floor, dtype=np.float32)}  # fmt: skip
+        floors["reverse"][reverse_positions] = np.inf  # lowered below by each query group
+        reverse_wanted = np.zeros(index.n, dtype=bool)
+        reverse_wanted[reverse_positions] = True
+        for kinds, rows in groups.items():
+            rows = np.array(rows, dtype=np.int64)
+            positions, block_t = self._block(kinds)
+            group_rows = text_rows[rows]
+            if forward and len(positions):
+                found = self._topn(group_rows, block_t, self.retrieval_depth)
+                q, c, v = _coo(found)
+                pieces.append((rows[q], positions[c], v, True, False))
+                _set_floors(floors["forward"], rows, found, self.retrieval_depth, len(positions))
+            wanted = positions[reverse_wanted[positions]]
+            if len(wanted):
+                found = self._topn(index.text[wanted], group_rows.T.tocsr(), self.reverse_depth)
+                c, q, v = _coo(found)
+                pieces.append((rows[q], wanted[c], v, False, True))
+                # A candidate's floor across query groups: the lowest, so that a check against it
+                # never misses a query that would enter its first stage.
+                group_floor = np.full(len(wanted), self.text_floor, dtype=np.float32)
+                _set_floors(group_floor, np.arange(len(wanted)), found, self.reverse_depth, len(rows))
+                floors["reverse"][wanted] = np.minimum(floors["reverse"][wanted], group_floor)
+        floors["reverse"][np.isinf(floors["reverse"])] = self.text_floor
+        history = self._history_pairs(queries, text_rows, forward, reverse_wanted)
+        if history is not None:
+            pieces.append(history)
+        return _merge(pieces, index.n), floors
+
+    def _history_pairs(self, queries: Sequence[Posting], text_rows, forward: bool, reverse_wanted: np.ndarray):
+        """Firms that have worked for a query's buyer are always considered for it (and it for them)."""
+        qrow, cpos = [], []
+        for row, query in enumerate(queries):
+            for position, _ in self.index_.history.get(query.owner.id, ()):
+                qrow.append(row)
+                cpos.append(position)
+        if not qrow:
+            return None
+        qrow, cpos = np.array(qrow, dtype=np.int64), np.array(cpos, dtype=np.int64)
+        if not forward:
+            keep = reverse_wanted[cpos]
+            qrow, cpos = qrow[keep], cpos[keep]
+        text = _pair_products(text_rows, self.index_.text, qrow, cpos)
+        return qrow, cpos, text, forward, reverse_wanted[cpos]
+
+    # --- the second stage: scoring and choosing --------------------------------------------------
+
+    def rank(
         self,
         queries: Sequence[Posting],
         now: datetime | None = None,
-        index: CandidateIndex | None = None,
-    ) -> Iterator[tuple[Sequence[Posting], dict[str, np.ndarray], dict[str, np.ndarray]]]:
-        """Per chunk of queries: the queries, each factor's (queries × candidates) values, rule masks."""
+        *,
+        forward: bool = True,
+        reverse: Sequence | None = (),
+    ) -> Rankings:
+        """Rank: each query's list (`forward`) and the lists of the candidates with ids in `reverse`
+        (None: every candidate) against these queries. A candidate's list is only complete when
+        `queries` holds every query it could be matched with (all published ones)."""
         self._check_fitted()
         now = now or datetime.now(UTC)
-        index = index or self.index_
-        # A chunk holds queries × candidates values per factor: fewer queries against many candidates.
-        size = max(1, min(self.chunk_size, 2_000_000 // max(index.n, 1)))
-        for start in range(0, len(queries), size):
-            chunk = queries[start : start + size]
-            yield chunk, *self._chunk(chunk, index, now)
-
-    def _chunk(
-        self, chunk: Sequence[Posting], index: CandidateIndex, now: datetime
-    ) -> tuple[dict, dict]:
-        text = self.vectorizer_.transform([q.tokens.all for q in chunk])
-        title = self.vectorizer_.transform([q.tokens.title for q in chunk])
-        parts = factors.compute(self.kind, index, chunk, text, title)
-        masks = {rule.id: rule.check(index, chunk, now) for rule in self.rules_}
-        return parts, masks
-
-    def _scores(self, parts: dict[str, np.ndarray]) -> np.ndarray:
-        """Weighted sum of the parts, in float32 (elementwise, so a pair scores the same in any chunk)."""
-        scores = np.zeros(parts["text"].shape, dtype=np.float32)
-        for factor, weight in zip(self.factors_, self.weights_, strict=True):
-            if weight:
-                scores += np.float32(weight) * parts[factor]
-        return np.round(scores, 6)
-
-    def factor_values(self, parts: dict[str, np.ndarray]) -> np.ndarray:
-        """Parts as one (queries × candidates × factors) array, in `factors_` order."""
-        return np.stack([parts[f] for f in self.factors_], axis=-1)
-
-    def _block(self, query: Posting) -> tuple[CandidateIndex, np.ndarray | None]:
-        """The candidates of the kinds that fit `query`, when the kind rule is on and leaves out many.
-
-        Candidates of other kinds fail a rule no firm can fix, so they can never be matches or near
-        misses; ranking only the rest gives the same result for less work. The block keeps the index's
-        order, so ties break the same way. Returns the index and block -> index positions (None: all).
-        """
-        if not any(rule.id == "kind" for rule in self.rules_):
-            return self.index_, None
-        kinds = kinds_fitting(query)
-        found = self.blocks_.get(kinds)
-        if found is None:
-            positions = np.flatnonzero(np.isin(self.index_.kind, list(kinds)))
-            if len(positions) > self.index_.n // 2:
-                found = (self.index_, None)
-            else:
-                block = CandidateIndex(
-                    [self.index_.postings[p] for p in positions], self.vectorizer_
-                )
-                found = (block, positions)
-            self.blocks_[kinds] = found
-        return found
-
-    def rank(self, queries: Sequence[Posting], now: datetime | None = None) -> Ranked:
-        """Who matches whom, at what rank, as arrays: scoring, rules and top-K, without explanations."""
-        self._check_fitted()
-        now = now or datetime.now(UTC)
-        groups: dict[int, list[int]] = {}
-        blocks: dict[int, tuple[CandidateIndex, np.ndarray | None]] = {}
-        for row, query in enumerate(queries):
-            block = self._block(query)
-            blocks[id(block[0])] = block
-            groups.setdefault(id(block[0]), []).append(row)
-        work = []
-        for key, rows in groups.items():
-            index, positions = blocks[key]
-            size = max(1, min(self.chunk_size, 2_000_000 // max(index.n, 1)))
-            if self._generates(index):
-                size = (
-                    16  # each query brings its own candidates: small chunks keep their union small
-                )
-            for start in range(0, len(rows), size):
-                work.append((np.array(rows[start : start + size]), index, positions))
-        if self.n_jobs and self.n_jobs > 1 and len(work) > 1:
-            with ThreadPoolExecutor(self.n_jobs) as pool:  # numpy and scipy release the GIL
-                pieces = list(pool.map(lambda w: self._rank_chunk(queries, *w, now), work))
+        index = self.index_
+        if reverse is None:
+            reverse_positions = np.arange(index.n)
         else:
-            pieces = [self._rank_chunk(queries, *w, now) for w in work]
-        ranked = Ranked.concatenate(
-            queries, [p for p in pieces if p is not None], len(self.factors_)
-        )
-        # Back to query order; each query's pairs stay in their rank order (a stable sort).
-        return ranked.reordered(np.argsort(ranked.rows, kind="stable"))
-
-    def _generates(self, index: CandidateIndex) -> bool:
-        return bool(self.candidates_per_query) and index.n > 25 * self.candidates_per_query
-
-    def _generate(
-        self, chunk: Sequence[Posting], index: CandidateIndex
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate generation: each query's `candidates_per_query` best by its strongest terms.
-
-        Only the query's `retrieval_terms` heaviest TF-IDF terms are looked up (the rare, telling
-        ones), which touches a small part of a large index; candidates with history with the buyer
-        are always added. Returns the chunk's candidate positions (ascending) and which of them each
-        query may rank. It depends on the query and the index alone, so a query gets the same
-        candidates in any chunk.
-        """
-        pruned = self.vectorizer_.transform([q.tokens.all for q in chunk]).tocsr()
-        for r in range(pruned.shape[0]):
-            start, end = pruned.indptr[r], pruned.indptr[r + 1]
-            if end - start > self.retrieval_terms:
-                data = pruned.data[start:end]
-                data[np.lexsort((pruned.indices[start:end], -data))[self.retrieval_terms :]] = 0
-        pruned.eliminate_zeros()
-        first = (pruned @ index.text_t).tocsr()
-        limit = self.candidates_per_query
-        picks = []
-        for r, query in enumerate(chunk):
-            start, end = first.indptr[r], first.indptr[r + 1]
-            positions, scores = first.indices[start:end], first.data[start:end]
-            if len(positions) > limit:
-                keys = (
-                    scores.astype(np.float64) - positions * 1e-13
-                )  # distinct; ties go to the lower position
-                positions = positions[np.argpartition(-keys, limit - 1)[:limit]]
-            history = np.array(
-                [p for p, _ in index.history.get(query.owner.id, ())], dtype=np.int64
+            reverse_positions = np.array(
+                sorted(index.position[c] for c in reverse if c in index.position), dtype=np.int64
             )
-            picks.append(np.union1d(positions.astype(np.int64), history))
-        union = np.unique(np.concatenate(picks)) if picks else np.array([], dtype=np.int64)
-        allowed = np.zeros((len(chunk), len(union)), dtype=bool)
-        for r, positions in enumerate(picks):
-            allowed[r, np.searchsorted(union, positions)] = True
-        return union, allowed
+        text_rows = self._text_rows(queries)
+        title_rows = self._text_rows(queries, "title")
+        pairs, floors = self._pairs(queries, text_rows, forward, reverse_positions)
+        query_ids = [q.id for q in queries]
+        candidate_ids = [p.id for p in index.postings]
+        # Ties break on the other side's id, ascending: positions for candidates (sorted by id), and
+        # the queries' order by id (whatever order they came in).
+        by_id = sorted(range(len(queries)), key=lambda i: (str(type(query_ids[i])), query_ids[i]))
+        query_order = np.empty(len(queries), dtype=np.int64)
+        query_order[by_id] = np.arange(len(queries))
+        width = len(self.rule_ids_) + 2
+        counts = {"forward": np.zeros((len(queries), width), dtype=np.int64),
+                  "reverse": np.zeros((index.n, width), dtype=np.int64)}  # fmt: skip
+        chosen_forward, pool = [], []
+        pool_size = 0
+        for start, end in _chunks(pairs.qrow, self.chunk_pairs):
+            piece = _Pairs(*(getattr(pairs, f)[start:end] for f in ("qrow", "cpos", "text", "forward", "reverse")))
+            chosen_f, chosen_r = self._score_chunk(queries, title_rows, piece, now, counts)
+            # A query's pairs are all in one chunk: its list is final here. A candidate's are spread
+            # over chunks: keep its best of each chunk, and its best of those at the end.
+            chosen_forward.append(self._select(chosen_f, "qrow", "cpos", np.arange(index.n), self.top_k,
+                                               self.near_misses, self.kind == "order"))  # fmt: skip
+            reverse_best = self._select(chosen_r, "cpos", "qrow", query_order, self.reverse_top_k,
+                                        self.reverse_near_misses, False)  # fmt: skip
+            pool.append(reverse_best)
+            pool_size += len(reverse_best.get("qrow", ()))
+            if pool_size > 4_000_000:
+                pool = [self._select(_concat(pool), "cpos", "qrow", query_order, self.reverse_top_k,
+                                     self.reverse_near_misses, False)]  # fmt: skip
+                pool_size = len(pool[0].get("qrow", ()))
+        result_forward = []
+        if forward:
+            result_forward = self._lists(
+                _concat(chosen_forward), "qrow", "cpos", query_ids, candidate_ids, range(len(queries)),
+                floors["forward"], counts["forward"],
+            )  # fmt: skip
+        result_reverse = []
+        if len(reverse_positions):
+            reverse_best = self._select(_concat(pool), "cpos", "qrow", query_order, self.reverse_top_k,
+                                        self.reverse_near_misses, False)  # fmt: skip
+            result_reverse = self._lists(
+                reverse_best, "cpos", "qrow", candidate_ids, query_ids, reverse_positions, floors["reverse"],
+                counts["reverse"],
+            )  # fmt: skip
+        return Rankings(result_forward, result_reverse)
 
-    def _rank_chunk(
-        self, queries, rows: np.ndarray, index: CandidateIndex, block_positions, now
-    ) -> tuple | None:
-        chunk = [queries[r] for r in rows]
-        allowed = None
-        if self._generates(index):
-            union, allowed = self._generate(chunk, index)
-            block_positions = union if block_positions is None else block_positions[union]
-            index = CandidateView(index, union)
-        parts, masks = self._chunk(chunk, index, now)
-        scores = self._scores(parts)
-        above = scores >= self.score_floor
-        hard = [masks[r.id] for r in self.rules_ if not r.fixable]
-        soft = [masks[r.id] for r in self.rules_ if r.fixable]
-        hard_pass = np.logical_and.reduce(hard) if hard else np.ones(scores.shape, dtype=bool)
-        if allowed is not None:
-            hard_pass = hard_pass & allowed
-        soft_failed = (
-            np.add.reduce([~m for m in soft], dtype=np.int8)
-            if soft
-            else np.zeros(scores.shape, np.int8)
-        )
-        match_rows, match_positions = self._top(
-            scores, hard_pass & (soft_failed == 0) & above, self.top_k
-        )
-        near_rows = near_positions = np.array([], dtype=int)
-        if self.near_misses and soft:
-            near_rows, near_positions = self._top(
-                scores, hard_pass & (soft_failed == 1) & above, self.near_misses
-            )
-        fixable = [i for i, r in enumerate(self.rules_) if r.fixable]
-        failed_rule = np.full(len(near_rows), -1)
-        if len(near_rows):
-            # The one rule a near miss failed: the first fixable rule whose mask is False at that pair.
-            which = np.argmin(np.stack([m[near_rows, near_positions] for m in soft]), axis=0)
-            failed_rule = np.array(fixable)[which]
-        local_rows = np.concatenate([match_rows, near_rows])
-        local_positions = np.concatenate([match_positions, near_positions])
-        near = np.r_[np.zeros(len(match_rows), dtype=bool), np.ones(len(near_rows), dtype=bool)]
-        order = np.lexsort((near, local_rows))  # by query, matches before near misses; stable
-        local_rows, local_positions, near = local_rows[order], local_positions[order], near[order]
-        failed = np.r_[np.full(len(match_rows), -1), failed_rule][order]
-        values = np.stack([parts[f][local_rows, local_positions] for f in self.factors_], axis=-1)
-        positions = local_positions if block_positions is None else block_positions[local_positions]
-        return (
-            rows[local_rows],
-            positions,
-            scores[local_rows, local_positions],
-            near,
-            failed,
-            values,
-        )
+    def _score_chunk(self, queries: Sequence[Posting], title_rows, pairs: _Pairs, now: datetime, counts: dict):
+        """Score a chunk of pairs; count what became of them (`counts`) and return what each list could
+        still choose: pairs above the floor that are matches or near misses."""
+        index = self.index_
+        qrow, cpos = pairs.qrow, pairs.cpos
+        outcome = np.full(len(qrow), MATCHED, dtype=np.int16)
+        alive = np.ones(len(qrow), dtype=bool)
+        for rule in self.rules_:
+            if rule.fixable:
+                continue
+            passed = rule.check(index, queries, qrow[alive], cpos[alive], now)
+            failed_here = np.flatnonzero(alive)[~passed]
+            outcome[failed_here] = self.rule_ids_.index(rule.id)
+            alive[failed_here] = False
+        keep = np.flatnonzero(alive)
+        q, c = qrow[keep], cpos[keep]
+        title = _pair_products(title_rows, index.title, q, c)
+        parts = factors.compute(self.kind, index, queries, q, c, pairs.text[keep], title)
+        values = np.stack([parts[f] for f in self.factors_], axis=-1) * self.weights_
+        scores = np.round(values.sum(axis=1, dtype=np.float32), 6).astype(np.float32)
+        soft_failed = np.zeros(len(keep), dtype=np.int8)
+        first_soft = np.full(len(keep), -1, dtype=np.int16)
+        for rule in self.rules_:
+            if not rule.fixable:
+                continue
+            passed = rule.check(index, queries, q, c, now)
+            first_soft = np.where(~passed & (first_soft < 0), self.rule_ids_.index(rule.id), first_soft)
+            soft_failed += ~passed
+        low = scores < self.score_floor
+        outcome[keep] = np.where(soft_failed > 0, first_soft, np.where(low, BELOW_FLOOR, MATCHED))
+        usable = ~low & (soft_failed <= 1)
+        chosen = {
+            "qrow": q[usable], "cpos": c[usable], "score": scores[usable],
+            "failed": np.where(soft_failed[usable] == 1, first_soft[usable], -1).astype(np.int16),
+            "parts": values[usable].astype(np.float32),
+            "forward": pairs.forward[keep][usable], "reverse": pairs.reverse[keep][usable],
+        }  # fmt: skip
+        forward = {k: v[chosen["forward"]] for k, v in chosen.items()}
+        reverse = {k: v[chosen["reverse"]] for k, v in chosen.items()}
+        width = counts["forward"].shape[1]
+        for flag, rows, table in ((pairs.forward, qrow, counts["forward"]), (pairs.reverse, cpos, counts["reverse"])):
+            if flag.any():
+                keys = rows[flag] * width + (outcome[flag].astype(np.int64) + 2)
+                table += np.bincount(keys, minlength=table.size).reshape(table.shape)
+        return forward, reverse
 
-    def _top(
-        self, scores: np.ndarray, selected: np.ndarray, limit: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, positions) of each row's best `limit` selected candidates, best first.
+    def _select(self, chosen: dict, own: str, other: str, tiebreak_of: np.ndarray, limit: int,
+                near_limit: int, group: bool) -> dict:  # fmt: skip
+        """Each list owner's best `limit` matches and `near_limit` near misses among `chosen`, ordered by
+        owner, then matches before near misses, then rank."""
+        selected = []
+        for near in (False, True) if chosen else ():
+            mask = (chosen["failed"] >= 0) if near else (chosen["failed"] < 0)
+            picked = {k: v[mask] for k, v in chosen.items()}
+            owner = self.index_.owners[picked["cpos"]] if group else None
+            order = _top_per(
+                picked[own], picked["score"], tiebreak_of[picked[other]],
+                near_limit if near else limit, owner, 1 if near else self.per_owner,
+            )  # fmt: skip
+            selected.append({k: v[order] for k, v in picked.items()})
+        merged = _concat(selected)
+        if merged:
+            order = np.argsort(merged[own], kind="stable")  # stable: matches stay before near misses
+            merged = {k: v[order] for k, v in merged.items()}
+        return merged
 
-        Scores are rounded to 1e-6; the key subtracts position × 1e-13, so keys are distinct and order
-        by score, then by candidate position: the same whichever queries are ranked together. A
-        partition on distinct keys finds each row's limit-th best quickly; only those are sorted.
-        """
-        n_rows, n = scores.shape
-        if n == 0 or limit <= 0:
-            return np.array([], dtype=int), np.array([], dtype=int)
-        keys = np.where(selected, scores.astype(np.float64), -1.0) - np.arange(n) * 1e-13
-        keep = selected
-        if limit < n:
-            threshold = np.partition(keys, n - limit, axis=1)[:, n - limit]
-            keep = selected & (keys >= threshold[:, None])
-        rows, positions = np.nonzero(keep)
-        order = np.lexsort((-keys[rows, positions], rows))
-        return rows[order], positions[order]
+    def _lists(self, selected: dict, own: str, other: str, own_ids, other_ids, own_rows, floors,
+               counts: np.ndarray) -> list[RankedList]:  # fmt: skip
+        """One RankedList per row in `own_rows` (queries for forward lists, candidates for reverse)."""
+        owners_sorted = selected[own] if selected else np.zeros(0, dtype=np.int64)
+        other_array = np.asarray(list(other_ids))
+        names = ["below_floor", "matched", *self.rule_ids_]
+        empty_parts = np.zeros((0, len(self.factors_)), dtype=np.float32)
+        starts = np.searchsorted(owners_sorted, np.asarray(own_rows, dtype=np.int64))
+        ends = np.searchsorted(owners_sorted, np.asarray(own_rows, dtype=np.int64), side="right")
+        result = []
+        for row, start, end in zip(own_rows, starts, ends, strict=True):
+            row = int(row)
+            if start == end:
+                entries = (other_array[:0], np.zeros(0, np.float32), np.zeros(0, np.int16), empty_parts)
+            else:
+                entries = (other_array[selected[other][start:end]], selected["score"][start:end],
+                           selected["failed"][start:end], selected["parts"][start:end])  # fmt: skip
+            outcomes = {names[i]: int(n) for i, n in enumerate(counts[row]) if n}
+            result.append(RankedList(own_ids[row], *entries, floor=float(floors[row]), outcomes=outcomes))
+        return result
 
-    def explain(self, ranked: Ranked, now: datetime | None = None) -> list[MatchResult]:
-        """Each ranked pair with its parts, shared terms and rules: what is stored and shown."""
-        now = now or datetime.now(UTC)
-        labels = {rule.id: (rule.zh, rule.en) for rule in self.rules_}
-        rule_ids = tuple(rule.id for rule in self.rules_)
-        results: list[MatchResult] = []
-        explainer = None
-        rank = 0
-        for i in range(len(ranked.rows)):
-            query = ranked.queries[ranked.rows[i]]
-            if explainer is None or explainer.query is not query:
-                explainer, rank = _Explainer(self, query), 0
-            rank += 1
-            position = int(ranked.positions[i])
-            candidate = self.index_.postings[position]
-            failed = self.rules_[ranked.failed[i]] if ranked.failed[i] >= 0 else None
-            zh, en = failed.why(query, candidate, now) if failed else (None, None)
-            results.append(
-                MatchResult(
-                    query_id=query.id,
-                    candidate_id=candidate.id,
-                    score=float(ranked.scores[i]),
-                    rank=rank,
-                    parts=self._parts(ranked.values[i]),
-                    shared_terms=explainer.shared_terms(position),
-                    rules_passed=tuple(r for r in rule_ids if failed is None or r != failed.id),
-                    near_miss=bool(ranked.near_miss[i]),
-                    failed_rule=failed.id if failed else None,
-                    failed_zh=zh,
-                    failed_en=en,
-                    rule_labels=labels,
-                )
-            )
-        return results
+    # --- convenience and explanations -----------------------------------------------------------
 
     def match(self, queries: Sequence[Posting], now: datetime | None = None) -> list[MatchResult]:
-        """Matches then near misses of every query, in query order and rank order, explained."""
+        """Each query's list explained, in query order and rank order (for tests and evaluation)."""
+        self._check_fitted()
         now = now or datetime.now(UTC)
-        return self.explain(self.rank(queries, now), now)
+        results = []
+        by_id = {p.id: p for p in self.index_.postings}
+        for query, ranked in zip(queries, self.rank(queries, now).forward, strict=True):
+            for rank, i in enumerate(range(len(ranked)), start=1):
+                candidate = by_id[ranked.candidate_ids[i]]
+                failed = self.rule_ids_[ranked.failed[i]] if ranked.failed[i] >= 0 else None
+                results.append(
+                    explain_pair(self.kind, query, candidate, float(ranked.scores[i]),
+                                 self.parts_dict(ranked.parts[i]), failed, now, rank=rank,
+                                 vectorizer=self.vectorizer_, rules=self.rules_)
+                )  # fmt: skip
+        return results
 
-    def score_pairs(
-        self, query: Posting, candidate_ids: Sequence, now: datetime | None = None
-    ) -> dict[object, tuple[float, dict[str, float]]]:
-        """Score and parts of given candidates for `query`, whatever the rules say (to refresh old matches)."""
-        wanted = [(c, self.index_.position[c]) for c in candidate_ids if c in self.index_.position]
-        if not wanted:
-            return {}
-        _, parts, _ = next(self.factor_chunks([query], now))
-        scores = self._scores(parts)[0]
-        values = self.factor_values(parts)[0]
-        return {c: (float(scores[p]), self._parts(values[p])) for c, p in wanted}
+    def parts_dict(self, values: np.ndarray) -> dict[str, float]:
+        """Weighted parts of one entry by factor name, rounded as pages show them."""
+        return {f: round(float(v), 4) for f, v in zip(self.factors_, values, strict=True)}
 
-    def _parts(self, values: np.ndarray) -> dict[str, float]:
-        return {
-            f: round(float(w * v), 4)
-            for f, w, v in zip(self.factors_, self.weights_, values, strict=True)
-        }
+    def factor_values(self, queries: Sequence[Posting], now: datetime | None = None) -> np.ndarray:
+        """Unweighted factor values of every query against every candidate (queries × candidates ×
+        factors), whatever the rules say: what weights are fitted on."""
+        self._check_fitted()
+        n = self.index_.n
+        qrow = np.repeat(np.arange(len(queries)), n)
+        cpos = np.tile(np.arange(n), len(queries))
+        text_rows = self._text_rows(queries)
+        text = np.asarray((text_rows @ self.index_.text.T).todense(), dtype=np.float32).ravel()
+        title = _pair_products(self._text_rows(queries, "title"), self.index_.title, qrow, cpos)
+        parts = factors.compute(self.kind, self.index_, queries, qrow, cpos, text, title)
+        return np.stack([parts[f] for f in self.factors_], axis=-1).reshape(len(queries), n, -1)
 
 
-class _Explainer:
-    """The terms a query shares with a candidate, weighted by their product in the two TF-IDF rows."""
+def explain_pair(
+    kind: str,
+    query: Posting,
+    candidate: Posting,
+    score: float,
+    parts: dict[str, float],
+    failed_rule: str | None,
+    now: datetime,
+    *,
+    rank: int = 0,
+    vectorizer: TextVectorizer | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> MatchResult:
+    """Why `candidate` is on `query`'s list: shared terms, rules passed, the rule a near miss failed."""
+    vectorizer = vectorizer or _default_vectorizer()
+    rules = rules if rules is not None else rules_for(kind)
+    labels = {rule.id: (rule.zh, rule.en) for rule in RULES if rule.kind == kind}
+    failed = next((r for r in RULES if r.kind == kind and r.id == failed_rule), None)
+    zh, en = failed.why(query, candidate, now) if failed else (None, None)
+    return MatchResult(
+        query_id=query.id,
+        candidate_id=candidate.id,
+        score=score,
+        rank=rank,
+        parts=parts,
+        shared_terms=shared_terms(vectorizer, query.tokens.all, candidate.tokens.all),
+        rules_passed=tuple(r.id for r in rules if r.id != failed_rule),
+        near_miss=failed is not None,
+        failed_rule=failed_rule,
+        failed_zh=zh,
+        failed_en=en,
+        rule_labels=labels,
+    )
 
-    def __init__(self, matcher: Matcher, query: Posting) -> None:
-        self.query = query
-        self.index = matcher.index_
-        vectorizer = matcher.vectorizer_
-        weights = vectorizer.term_weights(query.tokens.all)
-        terms = list(weights)
-        columns = np.array([vectorizer.column(t) for t in terms], dtype=np.int64)
-        order = np.argsort(columns, kind="stable")
-        self.columns = columns[order]
-        self.terms = [terms[i] for i in order]
-        self.weights = np.array([weights[terms[i]] for i in order])
 
-    def shared_terms(self, position: int) -> tuple[tuple[str, float], ...]:
-        text = self.index.text
-        start, end = text.indptr[position], text.indptr[position + 1]
-        row_columns = text.indices[start:end]  # sorted (CandidateIndex sorts them)
-        if not len(row_columns) or not len(self.columns):
-            return ()
-        at = np.minimum(np.searchsorted(row_columns, self.columns), len(row_columns) - 1)
-        shared = np.flatnonzero(row_columns[at] == self.columns)
-        products = self.weights[shared] * text.data[start:end][at[shared]]
-        best = np.argsort(-products, kind="stable")[:SHARED_TERMS]
-        return tuple(
-            (self.terms[shared[i]], round(float(products[i]), 4)) for i in best if products[i] > 0
-        )
+def shared_terms(vectorizer: TextVectorizer, query_tokens, candidate_tokens) -> tuple[tuple[str, float], ...]:
+    """The terms two postings share, weighted by their product in the two TF-IDF rows, best first."""
+    mine = vectorizer.term_weights(query_tokens)
+    theirs = vectorizer.term_weights(candidate_tokens)
+    products = sorted(
+        ((round(w * theirs[t], 4), t) for t, w in mine.items() if t in theirs),
+        key=lambda item: (-item[0], item[1]),
+    )
+    return tuple((t, w) for w, t in products[:SHARED_TERMS] if w > 0)
+
+
+_VECTORIZER: TextVectorizer | None = None
+
+
+def _default_vectorizer() -> TextVectorizer:
+    global _VECTORIZER
+    if _VECTORIZER is None:
+        _VECTORIZER = TextVectorizer().fit()
+    return _VECTORIZER
+
+
+# --- array helpers ---------------------------------------------------------------------------------
+
+
+def _coo(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    coo = matrix.tocoo()
+    return coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(np.float32)
+
+
+def _set_floors(floors: np.ndarray, rows: np.ndarray, found: sp.csr_matrix, depth: int, width: int) -> None:
+    """A row whose first stage was cut at `depth` can only be entered above its depth-th similarity."""
+    if depth >= width:
+        return
+    counts = np.diff(found.indptr)
+    for r in np.flatnonzero(counts >= depth):
+        floors[rows[r]] = max(floors[rows[r]], float(found.data[found.indptr[r] : found.indptr[r + 1]].min()))
+
+
+def _merge(pieces: list, n: int) -> _Pairs:
+    """Concatenate pair pieces and fold duplicates (a pair wanted by both lists is scored once)."""
+    if not pieces:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Pairs(empty, empty, np.zeros(0, np.float32), empty.astype(bool), empty.astype(bool))
+    qrow = np.concatenate([p[0] for p in pieces])
+    cpos = np.concatenate([p[1] for p in pieces])
+    text = np.concatenate([p[2] for p in pieces])
+    forward = np.concatenate([np.broadcast_to(p[3], len(p[0])) for p in pieces])
+    reverse = np.concatenate([np.broadcast_to(p[4], len(p[0])) for p in pieces])
+    if not len(qrow):
+        return _merge([], n)
+    keys = qrow * n + cpos
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    first = order[starts]
+    fwd = np.logical_or.reduceat(forward[order], starts)
+    rev = np.logical_or.reduceat(reverse[order], starts)
+    return _Pairs(qrow[first], cpos[first], text[first], fwd, rev)  # sorted by query row
+
+
+def _pair_products(left: sp.csr_matrix, right: sp.csr_matrix, lrow: np.ndarray, rrow: np.ndarray) -> np.ndarray:
+    """The dot products of given (left row, right row) pairs, by the fused product of the rows involved
+    (so a pair gets the same value here as in the first stage), looked up by key."""
+    if not len(lrow):
+        return np.zeros(0, dtype=np.float32)
+    rows, columns = np.unique(lrow), np.unique(rrow)
+    product = sp_matmul_topn(left[rows], right[columns].T.tocsr(), top_n=len(columns)).tocoo()
+    width = right.shape[0]
+    keys = rows[product.row].astype(np.int64) * width + columns[product.col]
+    order = np.argsort(keys)
+    keys, data = keys[order], product.data[order]
+    if not len(keys):
+        return np.zeros(len(lrow), dtype=np.float32)
+    wanted = lrow.astype(np.int64) * width + rrow
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, data[at], 0).astype(np.float32)
+
+
+def _chunks(qrow: np.ndarray, size: int):
+    """(start, end) ranges of `qrow` (sorted) that hold about `size` pairs and never split a query."""
+    start, n = 0, len(qrow)
+    while start < n:
+        end = min(start + size, n)
+        if end < n:
+            end = int(np.searchsorted(qrow, qrow[end - 1], side="right"))
+        yield start, end
+        start = end
+
+
+def _concat(chunks: list[dict]) -> dict:
+    if not chunks:
+        return {}
+    return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+
+
+def _top_per(entity, score, tiebreak, limit, owner=None, per_owner=1) -> np.ndarray:
+    """Indices of each entity's best `limit` entries (score desc, tiebreak asc), by entity then rank.
+
+    With `owner`, an entity's list holds its best `limit` owners, each with up to `per_owner` of its
+    entries right after its best one.
+    """
+    if not len(entity) or limit <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if owner is None:
+        order = np.lexsort((tiebreak, -score, entity))
+        sorted_entity = entity[order]
+        rank = np.arange(len(order)) - np.searchsorted(sorted_entity, sorted_entity, side="left")
+        return order[rank < limit]
+    order = np.lexsort((tiebreak, -score, owner, entity))
+    key = entity[order].astype(np.int64) * (int(owner.max()) + 1) + owner[order]
+    within = np.arange(len(order)) - np.searchsorted(key, key, side="left")
+    best = order[within == 0]  # each (entity, owner)'s best entry
+    by_best = np.lexsort((tiebreak[best], -score[best], entity[best]))
+    best_sorted = best[by_best]
+    best_entity = entity[best_sorted]
+    owner_rank = np.arange(len(best_sorted)) - np.searchsorted(best_entity, best_entity, side="left")
+    kept = best_sorted[owner_rank < limit]
+    kept_key = entity[kept].astype(np.int64) * (int(owner.max()) + 1) + owner[kept]
+    kept_rank = owner_rank[owner_rank < limit]
+    folded = within < per_owner
+    candidates, candidate_key = order[folded], key[folded]
+    sorter = np.argsort(kept_key)
+    at = np.minimum(np.searchsorted(kept_key[sorter], candidate_key), len(kept_key) - 1)
+    inside = kept_key[sorter][at] == candidate_key
+    chosen = candidates[inside]
+    rank_of = kept_rank[sorter][at[inside]]
+    within_of = within[folded][inside]
+    final = np.lexsort((within_of, rank_of, entity[chosen]))
+    return chosen[final]

@@ -8,7 +8,7 @@ number of signed contracts; `qualification`, the share of the order's requiremen
 meets at exactly the grade asked (a 一级 firm meets a 二级 requirement, but firms of the grade asked are
 the ones that usually bid for such work).
 Service side (a demand against a package): text, title, industry, region, budget.
-Each factor is computed for a chunk of queries against all candidates at once.
+Each factor is computed for many (query, candidate) pairs at once.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
-from matcher.index import CandidateIndex
+from matcher.index import CandidateIndex, per_query
 from matcher.records import Posting
 
 ORDER_FACTORS = (
@@ -51,54 +50,53 @@ def compute(
     kind: str,
     index: CandidateIndex,
     queries: Sequence[Posting],
-    text: sp.csr_matrix,
-    title: sp.csr_matrix,
+    qrow: np.ndarray,
+    cpos: np.ndarray,
+    text: np.ndarray,
+    title: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Each factor as a (queries × candidates) float32 matrix; `text`/`title`: the queries' TF-IDF rows."""
-    rows, n = len(queries), index.n
-    parts = {"text": index.similarity(text, "text"), "title": index.similarity(title, "title")}
+    """Each factor as one float32 value per pair (`qrow` into `queries`, `cpos` into `index`).
+
+    `text` and `title` are the pairs' cosine similarities, computed by the caller with the candidates.
+    """
+    parts = {"text": text.astype(np.float32), "title": title.astype(np.float32)}
+    budgets = np.array([_log(q.amount) for q in queries], dtype=float)
     if kind == "order":
         industries = [q.industry_code or q.owner.industry_code for q in queries]
         regions = [q.region_codes[0] if q.region_codes else q.owner.region_code for q in queries]
-        parts["industry"] = _rows(index, "industry", industries, index.industry.agreement)
-        parts["region"] = _rows(index, "region", regions, index.firm_region.agreement)
-        budgets = np.array([_log(q.amount) for q in queries])
-        parts["budget"] = _closeness(budgets[:, None], index.log_past_amount[None, :])
-        history = np.zeros((rows, n), dtype=np.float32)
-        for row, query in enumerate(queries):
-            for position, count in index.history.get(query.owner.id, ()):
-                history[row, position] = count / (1 + count)
-        parts["buyer_history"] = history
-        parts["experience"] = np.broadcast_to(index.experience[None, :], (rows, n))
-        parts["qualification"] = _share_rows(index, queries, exact=False)
-        parts["grade_fit"] = _share_rows(index, queries, exact=True)
+        parts["industry"] = per_query(index, "industry", industries, qrow, cpos, index.industry.agreement)
+        parts["region"] = per_query(index, "region", regions, qrow, cpos, index.firm_region.agreement)
+        parts["budget"] = _closeness(budgets[qrow], index.log_past_amount[cpos])
+        counts = index.history_count([q.owner.id for q in queries], qrow, cpos)
+        parts["buyer_history"] = counts / (1 + counts)
+        parts["experience"] = index.experience[cpos]
+        parts["qualification"] = _share(index, queries, qrow, cpos, exact=False)
+        parts["grade_fit"] = _share(index, queries, qrow, cpos, exact=True)
     else:
         listed = index.industries_listed.listing_prefix_of
         industries = [q.owner.industry_code for q in queries]
-        parts["industry"] = _rows(
-            index, "listed-industry", industries, lambda c: listed(c).astype(np.float32)
+        parts["industry"] = per_query(
+            index, "listed-industry", industries, qrow, cpos, lambda c: listed(c).astype(np.float32)
         )
-        parts["region"] = _rows(
-            index, "region", [q.owner.region_code for q in queries], index.firm_region.agreement
-        )
-        budgets = np.array([_log(q.amount) for q in queries])
+        regions = [q.owner.region_code for q in queries]
+        parts["region"] = per_query(index, "region", regions, qrow, cpos, index.firm_region.agreement)
         with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.log(index.amount)
-        parts["budget"] = _closeness(budgets[:, None], values[None, :])
+            values = np.log(index.amount[cpos])
+        parts["budget"] = _closeness(budgets[qrow], values)
     return parts
 
 
-def _rows(index: CandidateIndex, name: str, values: Sequence, compute) -> np.ndarray:
-    """One cached vector per distinct query value, as a (queries × candidates) matrix."""
-    return np.stack(
-        [index.cached(name, value, lambda full, value=value: compute(value)) for value in values]
-    )
+def _share(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, exact: bool) -> np.ndarray:
+    """The share of each pair's query requirements its candidate meets (at the very grade: `exact`)."""
+    by_entries = {tuple(e for e in q.required_qualifications if e): q for q in queries}
 
+    def share(entries) -> np.ndarray:
+        if not entries:
+            return np.zeros(index.n, dtype=np.float32)
+        return _qualification_share(index, by_entries[entries], exact)
 
-def _share_rows(index: CandidateIndex, queries: Sequence[Posting], exact: bool) -> np.ndarray:
-    if not any(q.required_qualifications for q in queries):
-        return np.zeros((len(queries), index.n), dtype=np.float32)
-    return np.stack([_qualification_share(index, q, exact) for q in queries])
+    values = [tuple(e for e in q.required_qualifications if e) for q in queries]
+    return per_query(index, f"share-{exact}", values, qrow, cpos, share)
 
 
 def _qualification_share(index: CandidateIndex, query: Posting, exact: bool = False) -> np.ndarray:

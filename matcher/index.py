@@ -1,8 +1,9 @@
-"""The candidate side held in memory as arrays, so rules and soft factors run over all candidates at once.
+"""The candidate side held in memory as arrays, so rules and soft factors run over many pairs at once.
 
 Built once from the candidate postings (listings for orders, packages for service demands) and their
-kept tokens; queries are then scored against it in chunks. Per-value vectors (which candidates serve
-region X, which hold certificate Y) are computed once and cached, since many queries share values.
+kept tokens; pairs of (query, candidate) are then scored against it in chunks. Per-value vectors (which
+candidates serve region X, which hold certificate Y) are computed once over all candidates and cached,
+since many queries share values; a pair reads its candidate's entry (`per_query`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime
 
 import numpy as np
-import scipy.sparse as sp
 
 from matcher.qualifications import Qualification, covers
 from matcher.records import Posting
@@ -115,8 +115,7 @@ class CandidateIndex:
         self.text = vectorizer.transform([p.tokens.all for p in self.postings])
         self.title = vectorizer.transform([p.tokens.title for p in self.postings])
         self.text.sort_indices()
-        self.text_t = self.text.T.tocsr()
-        self.title_t = self.title.T.tocsr()
+        self.title.sort_indices()
         self.owner_code: dict[Hashable, int] = {}
         self.owners = np.array(
             [self.owner_code.setdefault(p.owner.id, len(self.owner_code)) for p in self.postings]
@@ -159,6 +158,12 @@ class CandidateIndex:
         for i, firm in enumerate(firms):
             for buyer, count in firm.past_buyers:
                 self.history[buyer].append((i, count))
+        # The same as sorted keys (buyer number × n + position) with their counts, for lookups by pair.
+        self.buyer_code = {buyer: code for code, buyer in enumerate(self.history)}
+        keys = [(self.buyer_code[b] * self.n + p, c) for b, entries in self.history.items() for p, c in entries]
+        keys.sort()
+        self.history_keys = np.array([k for k, _ in keys], dtype=np.int64)
+        self.history_counts = np.array([c for _, c in keys], dtype=np.float32)
         self._held: dict[str, list[tuple[int, Qualification]]] = defaultdict(list)
         for i, firm in enumerate(firms):
             for held in firm.qualifications:
@@ -183,9 +188,16 @@ class CandidateIndex:
             found = self._cache[key] = compute(self)
         return found
 
-    def similarity(self, queries: sp.csr_matrix, field: str) -> np.ndarray:
-        """Cosine similarity of TF-IDF rows with every candidate's `field` ("text" or "title")."""
-        return (queries @ (self.text_t if field == "text" else self.title_t)).toarray()
+    def history_count(self, buyers: Sequence[Hashable], qrow: np.ndarray, cpos: np.ndarray) -> np.ndarray:
+        """Signed contracts of each pair's candidate firm with its query's buyer (`buyers`: one per query)."""
+        codes = np.array([self.buyer_code.get(b, -1) for b in buyers], dtype=np.int64)
+        if not len(self.history_keys) or not len(qrow):
+            return np.zeros(len(qrow), dtype=np.float32)
+        pair_codes = codes[qrow]
+        keys = pair_codes * self.n + cpos
+        at = np.minimum(np.searchsorted(self.history_keys, keys), len(self.history_keys) - 1)
+        found = (self.history_keys[at] == keys) & (pair_codes >= 0)
+        return np.where(found, self.history_counts[at], 0).astype(np.float32)
 
     def holders(self, required: Qualification, exact: bool = False) -> np.ndarray:
         """Which candidates' firms hold a certificate that covers `required` (`exact`: at its very grade)."""
@@ -214,60 +226,30 @@ def _log_median(amounts: Sequence[float]) -> float:
     return math.log(float(np.median(amounts))) if amounts else np.nan
 
 
-class CandidateView:
-    """Some candidates of an index, seen as an index of their own (positions ascending).
+def per_query(
+    index: CandidateIndex,
+    name: str,
+    values: Sequence[Hashable],
+    qrow: np.ndarray,
+    cpos: np.ndarray,
+    compute: Callable[[Hashable], np.ndarray],
+    dtype=np.float32,
+) -> np.ndarray:
+    """Each pair's entry in the cached candidate vector of its query's value (`values`: one per query).
 
-    Rules and factors run on it unchanged: per-candidate arrays are sliced, cached vectors are computed
-    on the full index once and sliced, similarities are computed for these candidates only.
+    Pairs are grouped by value, so each distinct value's vector is computed (or found) once.
     """
-
-    _SLICED = ("owners", "kind", "amount", "max_age", "quota_left", "experience", "log_past_amount")
-
-    def __init__(self, index: CandidateIndex, positions: np.ndarray) -> None:
-        self.base = index
-        self.positions = positions
-        self.n = len(positions)
-        for name in self._SLICED:
-            setattr(self, name, getattr(index, name)[positions])
-        for name in (
-            "owner_code",
-            "firm_region",
-            "industry",
-            "regions_listed",
-            "industries_listed",
-            "sizes_listed",
-        ):
-            setattr(self, name, getattr(index, name))
-        self.history = _History(index.history, positions)
-
-    def cached(self, name: str, value: Hashable, compute) -> np.ndarray:
-        return self.base.cached(name, value, compute)[self.positions]
-
-    def holders(self, required: Qualification, exact: bool = False) -> np.ndarray:
-        return self.base.holders(required, exact)[self.positions]
-
-    def open_mask(self, now: datetime) -> np.ndarray:
-        return self.base.open_mask(now)[self.positions]
-
-    def similarity(self, queries: sp.csr_matrix, field: str) -> np.ndarray:
-        rows = (self.base.text if field == "text" else self.base.title)[self.positions]
-        return (rows @ queries.T).T.toarray()
-
-
-class _History:
-    """The buyer -> [(position, count)] map of an index, in a view's own positions."""
-
-    def __init__(self, history: dict, positions: np.ndarray) -> None:
-        self._history = history
-        self._positions = positions
-
-    def get(self, buyer: Hashable, default=()) -> list[tuple[int, int]]:
-        entries = self._history.get(buyer)
-        if not entries:
-            return list(default)
-        wanted = np.array([p for p, _ in entries])
-        at = np.searchsorted(self._positions, wanted)
-        inside = (at < len(self._positions)) & (
-            self._positions[np.minimum(at, len(self._positions) - 1)] == wanted
-        )
-        return [(int(at[i]), entries[i][1]) for i in np.flatnonzero(inside)]
+    out = np.zeros(len(qrow), dtype=dtype)
+    if not len(qrow):
+        return out
+    codes: dict[Hashable, int] = {}
+    query_code = np.array([codes.setdefault(v, len(codes)) for v in values], dtype=np.int64)
+    pair_code = query_code[qrow]
+    order = np.argsort(pair_code, kind="stable")
+    bounds = np.searchsorted(pair_code[order], np.arange(len(codes) + 1))
+    for value, code in codes.items():
+        chosen = order[bounds[code] : bounds[code + 1]]
+        if len(chosen):
+            vector = index.cached(name, value, lambda full, value=value: compute(value))
+            out[chosen] = vector[cpos[chosen]]
+    return out

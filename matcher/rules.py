@@ -1,7 +1,8 @@
 """The rules a candidate must pass, each one switchable, each able to say why a candidate failed it.
 
-A rule looks at a chunk of queries and all candidates at once and answers with a boolean matrix
-(queries × candidates). Rules marked `fixable` describe something a firm can act on (a missing
+A rule looks at many (query, candidate) pairs at once, given as a chunk of queries and two arrays
+(`qrow`: the pair's query in the chunk, `cpos`: its candidate's position in the index), and answers
+with one boolean per pair. Rules marked `fixable` describe something a firm can act on (a missing
 certificate, a region not served); a candidate that scores well and fails only one such rule is a
 near miss and is shown with that rule's message, e.g. "缺少 ISO 9001".
 """
@@ -14,7 +15,7 @@ from datetime import datetime
 
 import numpy as np
 
-from matcher.index import CandidateIndex, age_in_years, timestamp
+from matcher.index import CandidateIndex, age_in_years, per_query, timestamp
 from matcher.qualifications import missing
 from matcher.records import Posting
 
@@ -25,7 +26,7 @@ ORDER_KIND_FITS = {
     "investment": {"product", "technology"},
 }
 
-Check = Callable[[CandidateIndex, Sequence[Posting], datetime], np.ndarray]
+Check = Callable[[CandidateIndex, Sequence[Posting], np.ndarray, np.ndarray, datetime], np.ndarray]
 Why = Callable[[Posting, Posting, datetime], tuple[str, str]]
 
 
@@ -56,9 +57,9 @@ def is_open(posting: Posting, now: datetime) -> bool:
     return posting.valid_until is None or posting.valid_until >= now.date()
 
 
-def _open(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+def _open(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
     queries_open = np.array([is_open(q, now) for q in queries], dtype=bool)
-    return queries_open[:, None] & index.open_mask(now)[None, :]
+    return queries_open[qrow] & index.open_mask(now)[cpos]
 
 
 def _why_open(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
@@ -66,9 +67,9 @@ def _why_open(query: Posting, candidate: Posting, now: datetime) -> tuple[str, s
     return f"{zh}已截止或未发布", f"The {en} is closed, past its deadline or not published"
 
 
-def _not_own(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    owners = np.array([index.owner_code.get(q.owner.id, -1) for q in queries])
-    return owners[:, None] != index.owners[None, :]
+def _not_own(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
+    owners = np.array([index.owner_code.get(q.owner.id, -1) for q in queries], dtype=np.int64)
+    return owners[qrow] != index.owners[cpos]
 
 
 def _why_own(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
@@ -84,17 +85,9 @@ def kinds_fitting(query: Posting) -> frozenset[str]:
     )
 
 
-def _kind_fits(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    return np.stack(
-        [
-            index.cached(
-                "kind",
-                kinds_fitting(q),
-                lambda full, q=q: np.isin(full.kind, list(kinds_fitting(q))),
-            )
-            for q in queries
-        ]
-    ).reshape(len(queries), index.n)
+def _kind_fits(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
+    kinds = [kinds_fitting(q) for q in queries]
+    return per_query(index, "kind", kinds, qrow, cpos, lambda k: np.isin(index.kind, list(k)), bool)
 
 
 def _why_kind(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
@@ -113,16 +106,16 @@ def qualification_mask(index: CandidateIndex, query: Posting) -> np.ndarray:
     return mask
 
 
-def _qualifications(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    out = np.ones((len(queries), index.n), dtype=bool)
-    for row, query in enumerate(queries):
-        if query.required_qualifications:
-            out[row] = index.cached(
-                "qualified",
-                query.required_qualifications,
-                lambda full, q=query: qualification_mask(full, q),
-            )
-    return out
+def _qualifications(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
+    by_requirements = {q.required_qualifications: q for q in queries}
+
+    def qualified(requirements) -> np.ndarray:
+        if not requirements:
+            return np.ones(index.n, dtype=bool)
+        return qualification_mask(index, by_requirements[requirements])
+
+    values = [q.required_qualifications for q in queries]
+    return per_query(index, "qualified", values, qrow, cpos, qualified, bool)
 
 
 def _why_qualifications(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
@@ -135,11 +128,12 @@ def _why_qualifications(query: Posting, candidate: Posting, now: datetime) -> tu
     return f"缺少 {text}", f"Lacks {text}"
 
 
-def _capacity(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    budgets = np.array([np.nan if q.amount is None else q.amount for q in queries], dtype=float)
+def _capacity(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
+    budgets = np.array([np.nan if q.amount is None else q.amount for q in queries], dtype=float)[qrow]
+    amounts = index.amount[cpos]
     with np.errstate(invalid="ignore"):
-        enough = index.amount[None, :] >= budgets[:, None]
-    return enough | np.isnan(index.amount)[None, :] | np.isnan(budgets)[:, None]
+        enough = amounts >= budgets
+    return enough | np.isnan(amounts) | np.isnan(budgets)
 
 
 def _why_capacity(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
@@ -149,16 +143,16 @@ def _why_capacity(query: Posting, candidate: Posting, now: datetime) -> tuple[st
     )
 
 
-def _region(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+def _region(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
     served = index.regions_listed
-    out = np.ones((len(queries), index.n), dtype=bool)
-    for row, query in enumerate(queries):
-        if query.region_codes:
-            region = query.region_codes[0]
-            out[row] = index.cached(
-                "serves", region, lambda full, r=region: served.empty | served.listing_related(r)
-            )
-    return out
+
+    def serves(region: str | None) -> np.ndarray:
+        if not region:
+            return np.ones(index.n, dtype=bool)
+        return served.empty | served.listing_related(region)
+
+    regions = [q.region_codes[0] if q.region_codes else None for q in queries]
+    return per_query(index, "serves", regions, qrow, cpos, serves, bool)
 
 
 def _why_region(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
@@ -169,17 +163,18 @@ def _why_region(query: Posting, candidate: Posting, now: datetime) -> tuple[str,
 # Service packages: the demand's firm must be eligible; the package must have quota left.
 
 
-def _quota(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    return np.broadcast_to(index.quota_left[None, :] > 0, (len(queries), index.n))
+def _quota(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
+    return index.quota_left[cpos] > 0
 
 
 def _why_quota(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
     return "服务包名额已满", "No quota left in the package"
 
 
-def _age(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
-    ages = np.array([age_in_years(q.owner.founded_on, now.date()) for q in queries])
-    return (ages[:, None] <= index.max_age[None, :]) | np.isinf(index.max_age)[None, :]
+def _age(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
+    ages = np.array([age_in_years(q.owner.founded_on, now.date()) for q in queries], dtype=float)
+    limits = index.max_age[cpos]
+    return (ages[qrow] <= limits) | np.isinf(limits)
 
 
 def _why_age(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
@@ -199,14 +194,11 @@ def _eligible(
 ):
     """A rule met when the package lists nothing, or lists the query firm's value (or a broader one)."""
 
-    def check(index: CandidateIndex, queries: Sequence[Posting], now: datetime) -> np.ndarray:
+    def check(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
         codes = listed(index)
         match = codes.listing_exactly if name == "size" else codes.listing_prefix_of
-
-        def allowed(value: str | None) -> np.ndarray:
-            return index.cached(name, value, lambda full: codes.empty | match(value))
-
-        return np.stack([allowed(attribute(q)) for q in queries]).reshape(len(queries), index.n)
+        values = [attribute(q) for q in queries]
+        return per_query(index, name, values, qrow, cpos, lambda v: codes.empty | match(v), bool)
 
     return check
 

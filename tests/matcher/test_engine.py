@@ -73,7 +73,7 @@ def test_near_miss_comes_after_the_matches_with_the_rule_it_failed():
     from matcher.qualifications import parse
 
     certified = listing(
-        22, "办公家具", "办公桌椅", owner=firm("c", qualifications=tuple(parse("ISO9001认证")))
+        22, "水务平台", "办公桌椅", owner=firm("c", qualifications=tuple(parse("ISO9001认证")))
     )
     results = Matcher(score_floor=0.0).fit([holder, certified]).match([query], now=NOW)
     assert [(r.candidate_id, r.near_miss) for r in results] == [(22, False), (21, True)]
@@ -129,15 +129,53 @@ def test_ranking_metrics_on_known_rankings():
     assert mean_metrics({}, {"q": relevance})["mrr"] == 0.0
 
 
-def test_candidate_generation_on_a_large_index_is_the_same_alone_or_together():
+def test_first_stage_depth_keeps_each_query_alone_the_same_as_among_all():
     many = [listing(100 + i, f"{word}监测系统", f"{word}数据分析与平台服务") for i, word in
             enumerate(["水务", "道路", "桥梁", "电力", "燃气", "环境", "园区", "医疗"] * 4)]  # fmt: skip
-    matcher = Matcher(score_floor=0.0, candidates_per_query=1).fit(
-        many
-    )  # 32 > 25 × 1: generation on
+    matcher = Matcher(score_floor=0.0, retrieval_depth=1).fit(many)
     together = _by_query(matcher.match(ORDERS, now=NOW))
     for query in ORDERS:
-        alone = matcher.match([query], now=NOW)
-        assert alone == together.get(query.id, [])
-    # Only the generated candidate (the best by the order's strongest terms) can be ranked.
+        assert matcher.match([query], now=NOW) == together.get(query.id, [])
+    # Only the most similar candidate by text reaches the second stage.
     assert all(len(results) == 1 for results in together.values())
+
+
+def test_a_firm_appears_once_with_its_other_listings_folded_under_it():
+    owner = firm("one-firm")
+    same_firm = [listing(200 + i, f"智慧水务漏损监测{i}", "供水管网漏损监测", owner=owner) for i in range(4)]
+    other = listing(300, "水务漏损监测服务", "管网漏损监测")
+    ranked = Matcher(score_floor=0.0, top_k=2, per_owner=3).fit([*same_firm, other]).rank(ORDERS[:1], NOW)
+    water = ranked.forward[0]
+    owners = [("one-firm" if c < 300 else "other") for c in water.candidate_ids]
+    # Two firms; the first firm's best listing and two more folded under it, then the other firm.
+    assert sorted(set(owners)) == ["one-firm", "other"]
+    assert owners.count("one-firm") == 3 and len(water) == 4
+    first = owners[0]
+    assert owners[: owners.count(first)] == [first] * owners.count(first)
+
+
+def test_every_candidate_gets_its_best_queries_and_alone_gets_the_same():
+    matcher = Matcher(score_floor=0.0, reverse_top_k=2).fit(LISTINGS)
+    everyone = {r.posting_id: r for r in matcher.rank(ORDERS, NOW, forward=False, reverse=None).reverse}
+    assert list(everyone[2].candidate_ids)[:1] == [11]  # the road inspection listing: the road order
+    assert all(len(r.candidate_ids) <= 2 + matcher.reverse_near_misses for r in everyone.values())
+    for listing_id, ranked in everyone.items():
+        alone = matcher.rank(ORDERS, NOW, forward=False, reverse=[listing_id]).reverse[0]
+        assert list(alone.candidate_ids) == list(ranked.candidate_ids)
+        assert alone.scores.tolist() == ranked.scores.tolist()
+    # The forward lists and the reverse lists score a pair the same.
+    forward = {r.posting_id: dict(zip(r.candidate_ids, r.scores, strict=True)) for r in matcher.rank(ORDERS, NOW).forward}
+    for listing_id, ranked in everyone.items():
+        for order_id, score in zip(ranked.candidate_ids, ranked.scores, strict=True):
+            if listing_id in forward[order_id]:
+                assert forward[order_id][listing_id] == score
+
+
+def test_an_empty_list_says_why():
+    fenced = order(40, "智慧水务漏损监测平台", "供水管网漏损监测", region_codes=("650000",))
+    local = listing(41, "水务漏损监测", "管网漏损监测", region_codes=("110000",))
+    unrelated = listing(42, "办公家具", "办公桌椅")
+    ranked = Matcher(score_floor=0.0, near_misses=0).fit([local, unrelated]).rank([fenced], NOW)
+    water = ranked.forward[0]
+    assert len(water) == 0
+    assert water.outcomes == {"region": 1}  # the furniture shares no word: not even considered
