@@ -5,7 +5,8 @@ Glossary (the Chinese terms the programme uses):
 - 供给 Listing: a small firm's product, technology or service it can supply.
 - 服务包 ServicePackage: an incubator's or service organisation's offer, with value, quota and eligibility.
 - 服务需求 ServiceDemand: a small firm's need for financing, IP, legal, testing, marketing, space ...
-- 撮合 Match: one order–listing or demand–package pair, scored and explained.
+- 撮合 Match: one order–listing or demand–package pair someone acted on, with its score then.
+- 排名 Ranking: one posting's ranked list of the other side, kept as arrays.
 - 意向签约 / 正式签约: intention signed / contract signed.
 - 统一社会信用代码 credit_code: the 18-character unified social credit code (GB 32100-2015).
 """
@@ -18,6 +19,7 @@ from models.importing import CompanyMergeCandidate, ImportBatch
 from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
+from models.ranking import Ranking, RankingState
 from models.reference import Industry, ProcurementCategory, Region
 from models.user import User
 
@@ -35,6 +37,8 @@ __all__ = [
     "Match",
     "Order",
     "ProcurementCategory",
+    "Ranking",
+    "RankingState",
     "Region",
     "ServiceDemand",
     "ServicePackage",

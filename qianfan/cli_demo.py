@@ -1,7 +1,7 @@
 """The `qianfan demo` command: load demo data at a scale, match it, advance some deals, print the accounts.
 
-Loading, the full rematch (qianfan.matching.rematch_all) and the deals are one unit of work: all of it
-is committed at the end, or nothing.
+Loading is one unit of work: all of it is committed, or nothing. Then the full rematch
+(qianfan.matching.rematch_all, in its own short transactions) ranks it, and some deals are advanced.
 
 It refuses to load into a database that already holds demo data (there is no `--reset`: deleting rows
 that other work may point to is not something a demo command should do); start from a fresh database.
@@ -40,28 +40,18 @@ def demo_command(app: AppContext, scale: str, seed: int, skip_if_loaded: bool) -
             )
             return
         summary = load_demo(session, scale, seed)
-        click.echo(
-            f"demo data loaded (scale {scale}, seed {seed}) in {time.perf_counter() - started:.1f} s"
-        )
-        for name, count in summary.counts.items():
-            click.echo(f"  {name}: {count:,}")
-        click.echo(
-            f"  notices set aside (no content, or not a purchase): {summary.set_aside_notices:,}"
-        )
-        matching_started = time.perf_counter()
-        matched = rematch_all(session, settings=app.settings)
-        click.echo(f"matched in {time.perf_counter() - matching_started:.1f} s:")
-        for side, figures in matched.items():
-            click.echo(
-                f"  {side}: "
-                + ", ".join(
-                    f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in figures.items()
-                )
-            )
+    click.echo(f"demo data loaded (scale {scale}, seed {seed}) in {time.perf_counter() - started:.1f} s")
+    for name, count in summary.counts.items():
+        click.echo(f"  {name}: {count:,}")
+    click.echo(f"  notices set aside (no content, or not a purchase): {summary.set_aside_notices:,}")
+    matching_started = time.perf_counter()
+    matched = rematch_all(app.db, settings=app.settings)
+    click.echo(f"matched in {time.perf_counter() - matching_started:.1f} s:")
+    for side, figures in matched.items():
+        click.echo(f"  {side}: " + ", ".join(f"{k} {v:,}" for k, v in figures.items()))
+    with app.db.session_scope() as session:
         deals = advance_demo_deals(session, random.Random(f"{seed}:deals"))
-        click.echo(
-            "deals advanced: " + (", ".join(f"{k} {v:,}" for k, v in deals.items()) or "none")
-        )
+    click.echo("deals advanced: " + (", ".join(f"{k} {v:,}" for k, v in deals.items()) or "none"))
     click.echo("\ndemo accounts (passwords are shown only now; keep them or create new accounts):")
     for account in summary.accounts:
         company = f"  {account.company}" if account.company else ""

@@ -1,6 +1,6 @@
 """`qianfan match` and `qianfan eval`: the matching engine from the command line.
 
-`match` runs the full rematch that the scheduler also runs (qianfan.jobs); `eval` measures the
+`match` ranks again what changed, as the scheduled job does (qianfan.jobs); `--full` ranks everything; `eval` measures the
 matcher's quality on a labelled set (qianfan.evaluation) and prints one JSON line.
 """
 
@@ -15,29 +15,35 @@ from qianfan.cli_context import AppContext, pass_app
 
 @click.command("match")
 @click.option(
-    "--full", is_flag=True, help="Rank every published posting again and replace the whole set."
+    "--full", is_flag=True, help="Rank every published posting again (after changing weights, rules or words)."
 )
 @pass_app
 def match_command(app: AppContext, full: bool) -> None:
-    """Rematch postings new or edited since they were last matched; --full: everything, in one transaction."""
-    from qianfan import matching
-    from qianfan.jobs import rematch_job
+    """Rematch what changed since it was last ranked; --full: rank everything again."""
+    import time
 
+    from qianfan import matching
+
+    started = time.perf_counter()
     if not full:
-        with app.db.session_scope() as session:
-            done = matching.rematch_changed(session, settings=app.settings)
+        done = matching.rematch_changed(app.db, settings=app.settings)
+        changed = done.pop("changed", {})
         click.echo(
             "rematched: "
-            + (", ".join(f"{n} {kind}" for kind, n in done.items()) or "nothing had changed")
+            + (", ".join(f"{n} {kind}" for kind, n in sorted(changed.items())) or "nothing had changed")
+            + f" ({time.perf_counter() - started:.1f} s)"
         )
         return
-    summary = rematch_job(app.db, app.settings)
-    for kind, counts in summary.items():
+    summary = matching.rematch_all(app.db, settings=app.settings)
+    for side in matching.SIDES:
+        c = summary[side.kind]
+        q, k = side.query_name, side.candidate_name
         click.echo(
-            f"{kind}: {counts['queries']} queries × {counts['candidates']} candidates → "
-            f"{counts['matches']} matches, {counts['near_misses']} near misses "
-            f"({counts['inserted']} new, {counts['updated']} updated, {counts['deleted']} removed)"
+            f"{side.kind}: {c['queries']:,} {q}s × {c['candidates']:,} {k}s → {c['matches']:,} matches, "
+            f"{c['near_misses']:,} near misses; {c[q + 's_with_match']:,} {q}s and "
+            f"{c[k + 's_with_match']:,} {k}s have at least one match"
         )
+    click.echo(f"ranked in {time.perf_counter() - started:.1f} s")
 
 
 @click.command("eval")

@@ -36,9 +36,18 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_SERVICE_WEIGHTS": {},
     "MATCH_ORDER_RULES": {},
     "MATCH_SERVICE_RULES": {},
-    "MATCH_SCHEDULE_MINUTES": 60,  # the scheduled full rematch (qianfan.jobs)
-    "MATCH_CANDIDATES_PER_QUERY": 1000,  # above 25× this many candidates, each query generates its own
-    "MATCH_THREADS": 1,  # threads ranking chunks of queries in a full rematch
+    "MATCH_SCHEDULE_MINUTES": 60,  # the scheduled rematch of what changed (qianfan.jobs)
+    # The first stage (matcher.engine): each order's most similar listings by text, each listing's most
+    # similar orders, above a text similarity floor; every pair in either list is then scored.
+    "MATCH_RETRIEVAL_DEPTH": 1000,  # listings considered per order
+    "MATCH_SERVICE_RETRIEVAL_DEPTH": 100,  # packages considered per service demand
+    "MATCH_REVERSE_DEPTH": 50,  # orders considered per listing, demands per package
+    "MATCH_TEXT_FLOOR": 0.0,
+    "MATCH_REVERSE_TOP_K": 20,  # orders kept per listing (a small firm's 推荐订单 come from these)
+    "MATCH_SERVICE_REVERSE_TOP_K": 50,  # demands kept per service package
+    "MATCH_PER_FIRM": 5,  # a firm's listings shown under its best one in an order's candidates
+    "MATCH_LOCK_WAIT_SECONDS": 30,
+    "MATCH_PROCESSES": 2,  # a full rematch ranks the two sides in two processes (1: one after the other)  # how long a rematch waits for another one of the same side
     "PAGE_SIZE": 20,
     "DASHBOARD_CACHE_SECONDS": 30,  # the staff dashboard is recomputed at most this often (0: every time)
     "SESSION_COOKIE_HTTPONLY": True,

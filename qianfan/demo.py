@@ -786,19 +786,26 @@ SAMPLE_FLOOR = 60
 SAMPLE_CAP = 3000
 
 
-def _sample_ids(session: Session, rng: random.Random, kind: str) -> list[int]:
-    ids = session.scalars(
-        select(Match.id).where(Match.kind == kind, Match.status == "recommended").order_by(Match.id)
-    ).all()
-    size = min(len(ids), SAMPLE_CAP, max(SAMPLE_FLOOR, int(len(ids) * SAMPLE_SHARE)))
-    return sorted(rng.sample(list(ids), size))
+def _sample_pairs(session: Session, rng: random.Random, kind: str) -> list[tuple[int, int]]:
+    """A sample of the recommended (not near-miss) pairs of the current ranked lists of `kind`."""
+    from qianfan import matching
+
+    list_kind = "order" if kind == "order" else "demand"
+    model = Order if kind == "order" else ServiceDemand
+    ids = session.scalars(select(model.id).where(model.status == "published").order_by(model.id)).all()
+    pairs = []
+    for posting_id, ranked in sorted(matching.ranked_lists(session, list_kind, ids).items()):
+        pairs.extend((posting_id, int(c)) for c, f in zip(ranked.candidate_ids, ranked.failed, strict=True) if f < 0)
+    size = min(len(pairs), SAMPLE_CAP, max(SAMPLE_FLOOR, int(len(pairs) * SAMPLE_SHARE)))
+    return sorted(rng.sample(pairs, size))
 
 
-def _loaded(session: Session, ids: list[int]) -> Iterator[Match]:
-    for start in range(0, len(ids), 500):
-        yield from session.scalars(
-            select(Match).where(Match.id.in_(ids[start : start + 500])).order_by(Match.id)
-        )
+def _loaded(session: Session, kind: str, pairs: list[tuple[int, int]]) -> Iterator[Match]:
+    from qianfan.recommendations import pair_deal
+
+    query_model, candidate_model = (Order, Listing) if kind == "order" else (ServiceDemand, ServicePackage)
+    for query_id, candidate_id in pairs:
+        yield pair_deal(session, kind, session.get(query_model, query_id), session.get(candidate_model, candidate_id))
 
 
 def advance_demo_deals(
@@ -813,7 +820,7 @@ def advance_demo_deals(
     signed_day = today or date.today()
     counts: dict[str, int] = {}
     contracted_orders: set[int] = set()
-    for match in _loaded(session, _sample_ids(session, rng, "order")):
+    for match in _loaded(session, "order", _sample_pairs(session, rng, "order")):
         for status, share in ORDER_STAGES:
             if rng.random() >= share:
                 if rng.random() < 0.25 and match.status != "recommended":
@@ -829,7 +836,7 @@ def advance_demo_deals(
                 match.intention_signed_at = datetime.now(UTC)
             transition(match, status)
             counts[status] = counts.get(status, 0) + 1
-    for match in _loaded(session, _sample_ids(session, rng, "service")):
+    for match in _loaded(session, "service", _sample_pairs(session, rng, "service")):
         if rng.random() < 0.5:
             transition(match, "seen")
         if rng.random() < 0.6:

@@ -6,7 +6,7 @@ SQLite database as the product's own rows: each supplier becomes a small firm wi
 listing built from its text, its qualifications as CompanyQualification rows and its past wins as
 signed Contracts with their buyer (a large firm, by name) and amount; each order becomes a published
 Order of its buyer with its required qualifications. Then `qianfan.matching.rematch_all` runs as in
-production and the stored Match rows, in rank order (matches, then near misses), are the ranking
+production and each order's kept list, in rank order (matches, then near misses), is the ranking
 that is scored. A plain BM25 (bm25s) over the same kept tokens is the baseline.
 
 Weights are never fitted on the orders they score: with a training folder they are fitted there,
@@ -38,7 +38,7 @@ from matcher.metrics import mean_metrics
 from matcher.qualifications import parse
 from matcher.tokenize import unpack
 from matcher.weights import WeightFitter
-from models import Company, CompanyQualification, Contract, Listing, Match, Order
+from models import Company, CompanyQualification, Contract, Listing, Order
 from models.errors import DomainError
 from qianfan import matching
 from qianfan.config import load_settings
@@ -215,15 +215,12 @@ class _Loaded:
 
     def rankings(self, settings: dict, now: datetime) -> dict[str, list[str]]:
         """Run the product's full rematch; each order's stored matches in rank order, as set keys."""
+        matching.rematch_all(self.db, settings={**settings, "MATCH_PROCESSES": 1}, now=now)
+        ranked: dict[str, list[str]] = defaultdict(list)
         with self.db.session_scope() as session:
-            matching.rematch_all(session, settings=settings, now=now)
-            ranked: dict[str, list[str]] = defaultdict(list)
-            for order_id, listing_id in session.execute(
-                select(Match.order_id, Match.listing_id)
-                .where(Match.kind == "order")
-                .order_by(Match.order_id, Match.rank)
-            ):
-                ranked[self.order_keys[order_id]].append(self.listings[listing_id])
+            for order_id, entries in matching.ranked_lists(session, "order", self.order_keys).items():
+                for listing_id in entries.candidate_ids:
+                    ranked[self.order_keys[order_id]].append(self.listings[int(listing_id)])
         return dict(ranked)
 
     def factor_rows(

@@ -167,8 +167,7 @@ def rerun(session: Session, job_id: str, started_by_id: int | None) -> Job:
 
 
 def rematch_job(db: Database, settings: dict) -> dict:
-    """The full rematch as one unit of work, committed once (qianfan.matching.rematch_all)."""
+    """The full rematch (qianfan.matching.rematch_all: short batches, switched to at its end)."""
     from qianfan import matching
 
-    with db.session_scope() as session:
-        return matching.rematch_all(session, settings=settings)
+    return matching.rematch_all(db, settings=settings)

@@ -1,146 +1,165 @@
-"""The match service: published postings from the database through the matcher, and Match rows back.
+"""The match service: published postings from the database through the matcher, ranked lists back.
 
-Service API (every function takes the caller's Session, flushes and never commits):
+Every published posting has one kept list (models.Ranking) per side of the market it is on: an order its
+best listings (one entry per firm, the firm's other listings folded under it) and a listing its best
+open orders; a service demand its best packages and a package its best demands. Lists are arrays of
+candidate ids, scores, weighted score parts and near-miss rules; explanations are built when a page
+shows a pair (`explain`). A pair gets a row of its own (models.Match) only when someone acts on it.
 
-- `ensure_tokens(session, models=POSTING_MODELS, only_published=True) -> int`
-  Tokenise the postings whose text (or the tokenizer's word lists) changed since their tokens were
-  kept in the `tokens` column; returns how many were (re)tokenised. Setting `posting.tokens = None`
-  forces it. The functions below call it, so callers rarely need to.
-- `rematch_all(session, progress=None, settings=None, now=None) -> dict`
-  Full rematch of orders × listings and service demands × packages. The recommended set is replaced
-  inside the caller's transaction, so readers see the old set until the caller commits and never half
-  of a result. Matches people acted on (any status beyond 'recommended'/'seen') are kept and their
-  score refreshed; a 'seen' match still recommended stays 'seen'. `progress(stage, done, total)` is
-  called as it goes. Returns counts: {"order": {...}, "service": {...}}.
-- `rematch_posting(session, kind, posting, settings=None, now=None) -> dict`
-  The same for one new, changed, closed or withdrawn posting; kind is "order", "listing", "demand"
-  or "package". It gives exactly the rows a full rematch would give for the same data: a query
-  posting (order, demand) is ranked against all candidates; for a candidate posting (listing,
-  package), every query it is or could be matched with is ranked again.
-- `rematch_changed(session, settings=None, now=None) -> dict`
-  `rematch_posting` for every published posting whose text changed since it was last tokenised.
-- `explanation(match) -> dict`: what a page shows for a Match ({"score", "parts", "terms", "passed",
-  "failed", "near_miss"}); the same data is stored in `Match.score_parts` and `Match.reasons`:
-  reasons = {"terms": [{"term", "weight"}], "passed": [{"id", "zh", "en"}],
-  "failed": {"id", "zh", "en"} (near misses only)}.
+Service API (each function opens its own short transactions on `db`, a qianfan.db.Database):
 
-Settings (qianfan.config): MATCH_TOP_K, MATCH_SERVICE_TOP_K, MATCH_SCORE_FLOOR, MATCH_NEAR_MISSES,
-MATCH_ORDER_WEIGHTS, MATCH_SERVICE_WEIGHTS, MATCH_ORDER_RULES, MATCH_SERVICE_RULES.
+- `rematch_all(db, progress=None, settings=None, now=None) -> dict`
+  Rank every published posting of both sides and make the result current at once (a new generation,
+  written in short batches, then switched to in one small transaction). Readers see the old lists until
+  the switch; a rematch killed at any point leaves them whole. For changed weights, rules or words.
+- `rematch_postings(db, due, settings=None, now=None) -> dict`
+  Rank again what the given (kind, id) postings affect: their own lists and the lists of the other side
+  they enter or leave. The lists come out exactly as a full rematch would make them.
+- `rematch_changed(db, settings=None, now=None) -> dict`
+  `rematch_postings` for every posting changed since it was last ranked (published, edited, closed,
+  its firm changed); a full rematch instead when the settings that shape rankings changed.
+- `ranked_list(session, kind, posting_id) -> RankedEntries | None`: a posting's current kept list.
+- `explain(session, side, query, candidate, entry) -> dict`: what a page shows for one pair.
 
-A fitted matcher per database and side is kept in memory and rebuilt only when the candidate side
-changed (its rows, their firms' qualifications or contracts), so one new order is matched in
-milliseconds.
+Only one rematch of a side runs at a time: a lock row in the database (`ranking_state`), taken with one
+UPDATE that works the same on SQLite and PostgreSQL, refreshed while the rematch runs and taken over
+when it is older than LOCK_STALE_SECONDS (its holder died).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import socket
 import threading
+import time
+import uuid
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from matcher.engine import Matcher, MatchResult
+from matcher.engine import Matcher, RankedList, explain_pair
 from matcher.qualifications import from_record, parse
 from matcher.records import Firm, Posting
+from matcher.rules import rule_ids
 from matcher.tokenize import DomainTokenizer, unpack
 from models import (
     Company,
     CompanyQualification,
     Contract,
     Listing,
-    Match,
     Order,
+    Ranking,
+    RankingState,
     ServiceDemand,
     ServicePackage,
 )
+from models.errors import DomainError
 from qianfan.config import load_settings
 
-POSTING_MODELS = (Order, Listing, ServiceDemand, ServicePackage)
-# Statuses a rematch may replace; any other means someone acted on the match, and it is kept.
-REPLACEABLE = ("recommended", "seen")
 SIGNED_CONTRACT = ("signed", "performing", "completed", "terminated")
+LOCK_STALE_SECONDS = 600
+WRITE_BATCH = 1000  # rows per write transaction: SQLite's write lock is held only this long
+# Below this many published postings a second process costs more (a fresh interpreter) than it saves.
+PARALLEL_FROM = 100_000
 Progress = Callable[[str, int, int], None]
 
 _tokenizer = DomainTokenizer()
 
 
+class MatchingBusy(DomainError):
+    """Another rematch of the same side holds the lock."""
+
+
 @dataclass(frozen=True)
 class Side:
-    """One kind of matching: which model asks (query), which answers (candidate), and the Match columns."""
+    """One kind of matching: which postings ask (queries) and which answer (candidates)."""
 
-    kind: str
-    query_model: type
-    candidate_model: type
-    query_column: str
-    candidate_column: str
+    kind: str  # "order" or "service"
     query_name: str
     candidate_name: str
+    query_model: type
+    candidate_model: type
 
 
-ORDER_SIDE = Side("order", Order, Listing, "order_id", "listing_id", "order", "listing")
-SERVICE_SIDE = Side(
-    "service", ServiceDemand, ServicePackage, "demand_id", "package_id", "demand", "package"
-)
+ORDER_SIDE = Side("order", "order", "listing", Order, Listing)
+SERVICE_SIDE = Side("service", "demand", "package", ServiceDemand, ServicePackage)
 SIDES = (ORDER_SIDE, SERVICE_SIDE)
-_BY_POSTING_KIND = {s.query_name: s for s in SIDES} | {s.candidate_name: s for s in SIDES}
-_OWNER = {
-    "order": "buyer_id",
-    "listing": "supplier_id",
-    "demand": "company_id",
-    "package": "provider_id",
-}
+SIDE_OF = {s.query_name: s for s in SIDES} | {s.candidate_name: s for s in SIDES}
+MODELS = {"order": Order, "listing": Listing, "demand": ServiceDemand, "package": ServicePackage}
+OWNER = {"order": "buyer_id", "listing": "supplier_id", "demand": "company_id", "package": "provider_id"}
 
 
 # --- tokens ---------------------------------------------------------------------------------------
 
 
-def posting_text(posting) -> tuple[str, str]:
+def posting_text(title: str | None, description: str | None, tags=None) -> tuple[str, str]:
     """(title, body) the matcher reads: a listing's tags count as part of its body."""
-    body = posting.description or ""
-    tags = getattr(posting, "tags", None)
+    body = description or ""
     if tags:
         body = f"{body} {' '.join(tags)}"
-    return posting.title or "", body
+    return title or "", body
 
 
 def ensure_tokens(
-    session: Session, models: Iterable[type] = POSTING_MODELS, only_published: bool = True
+    session: Session, kinds: Iterable[str] = tuple(MODELS), ids: dict | None = None, every: bool = True
 ) -> int:
-    """Tokenise postings whose kept tokens are missing or were made from other text or word lists."""
+    """Tokenise published postings whose kept tokens are missing or were made from other text or word
+    lists; returns how many were. `ids`: only these ids per kind. `every=False`: only postings changed
+    since they were last ranked (the others' tokens were checked then), so a steady-state rematch does
+    not read every text again."""
     changed = 0
-    for model in models:
-        stmt = select(model)
-        if only_published:
-            stmt = stmt.where(model.status == "published")
-        for posting in session.execute(stmt).scalars():
-            changed += _ensure_one(posting)
-    if changed:
-        session.flush()
+    for kind in kinds:
+        model = MODELS[kind]
+        columns = [model.id, model.title, model.description, model.tokens]
+        columns.append(model.tags if kind == "listing" else model.id.label("no_tags"))
+        stmt = select(*columns).where(model.status == "published")
+        if ids is not None:
+            stmt = stmt.where(model.id.in_(list(ids.get(kind, ()))))
+        if not every:
+            side = SIDE_OF[kind].kind
+            generation = current_generation(session, side)[0]
+            ranking = select(Ranking.posting_id, Ranking.updated_at).where(
+                Ranking.posting_kind == kind, Ranking.generation == generation
+            ).subquery()
+            stmt = stmt.outerjoin(ranking, ranking.c.posting_id == model.id).where(
+                or_(model.tokens.is_(None), ranking.c.posting_id.is_(None), model.updated_at > ranking.c.updated_at)
+            )
+        stale = []
+        for row in session.execute(stmt):
+            title, body = posting_text(row.title, row.description, row[4] if kind == "listing" else None)
+            if not _tokenizer.is_current(row.tokens, title, body):
+                stale.append({"row_id": row.id, "tokens": _tokenizer.pack(title, body)})
+        if stale:
+            # The posting's updated_at (what "changed since ranked" reads) stays as it was.
+            table = model.__table__
+
+            session.connection().execute(
+                update(table).where(table.c.id == bindparam("row_id"))
+                .values(tokens=bindparam("tokens"), updated_at=table.c.updated_at),
+                stale,
+            )
+            changed += len(stale)
     return changed
 
 
-def _ensure_one(posting) -> int:
-    title, body = posting_text(posting)
-    if _tokenizer.is_current(posting.tokens, title, body):
-        return 0
-    posting.tokens = _tokenizer.pack(title, body)
-    return 1
+# --- records, loaded with Core column selects -------------------------------------------------------
 
 
-# --- records --------------------------------------------------------------------------------------
-
-
-def _firms(session: Session, company_ids: Sequence[int] | None = None) -> dict[int, Firm]:
+def _firms(session: Session, company_ids: Iterable[int] | None = None) -> dict[int, Firm]:
     """Companies as the matcher sees them, with qualifications and signed contracts as supplier (None: all)."""
+    company_ids = None if company_ids is None else sorted(set(company_ids))
 
     def only(stmt, column):
-        return stmt if company_ids is None else stmt.where(column.in_(list(company_ids)))
+        return stmt if company_ids is None else stmt.where(column.in_(company_ids))
 
     qualifications: dict[int, list] = defaultdict(list)
     for company_id, name, grade in session.execute(
@@ -163,15 +182,12 @@ def _firms(session: Session, company_ids: Sequence[int] | None = None) -> dict[i
              Company.id)
     ):  # fmt: skip
         firms[row.id] = Firm(
-            id=row.id,
-            region_code=row.region_code,
-            industry_code=row.industry_code,
-            size_class=row.size_class,
-            founded_on=row.founded_on,
+            id=row.id, region_code=row.region_code, industry_code=row.industry_code,
+            size_class=row.size_class, founded_on=row.founded_on,
             qualifications=tuple(qualifications.get(row.id, ())),
             past_amounts=tuple(amounts.get(row.id, ())),
             past_buyers=tuple(sorted(buyers[row.id].items())) if row.id in buyers else (),
-        )
+        )  # fmt: skip
     return firms
 
 
@@ -179,47 +195,59 @@ def _amount(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _record(posting, firms: dict[int, Firm]) -> Posting:
-    """The matcher's record of a database posting (its tokens must be current: see ensure_tokens)."""
-    tokens = unpack(posting.tokens or [])
-    common = {"id": posting.id, "tokens": tokens, "status": posting.status}
-    if isinstance(posting, Order):
+_COLUMNS = {
+    "order": ("id", "status", "tokens", "buyer_id", "kind", "deadline", "industry_code", "region_code",
+              "budget_yuan", "required_qualifications"),
+    "listing": ("id", "status", "tokens", "supplier_id", "kind", "industry_code", "region_codes",
+                "max_contract_yuan"),
+    "demand": ("id", "status", "tokens", "company_id", "category", "budget_yuan"),
+    "package": ("id", "status", "tokens", "provider_id", "category", "eligible_region_codes", "value_yuan",
+                "quota", "quota_used", "valid_until", "max_company_age_years", "eligible_industry_codes",
+                "eligible_sizes"),
+}  # fmt: skip
+
+
+def _record(kind: str, row, firms: dict[int, Firm]) -> Posting:
+    """The matcher's record of one posting row (its tokens must be current: see ensure_tokens)."""
+    common = {"id": row.id, "tokens": unpack(row.tokens or []), "status": row.status}
+    if kind == "order":
         requirements = tuple(
-            entry
-            for entry in (tuple(parse(text)) for text in posting.required_qualifications or ())
-            if entry
+            entry for entry in (tuple(parse(text)) for text in row.required_qualifications or ()) if entry
         )
         return Posting(
-            side="order", kind=posting.kind, owner=firms[posting.buyer_id], deadline=posting.deadline,
-            industry_code=posting.industry_code, region_codes=(posting.region_code,) if posting.region_code else (),
-            amount=_amount(posting.budget_yuan), required_qualifications=requirements, **common,
+            side="order", kind=row.kind, owner=firms[row.buyer_id], deadline=row.deadline,
+            industry_code=row.industry_code, region_codes=(row.region_code,) if row.region_code else (),
+            amount=_amount(row.budget_yuan), required_qualifications=requirements, **common,
         )  # fmt: skip
-    if isinstance(posting, Listing):
+    if kind == "listing":
         return Posting(
-            side="listing", kind=posting.kind, owner=firms[posting.supplier_id], industry_code=posting.industry_code,
-            region_codes=tuple(posting.region_codes or ()), amount=_amount(posting.max_contract_yuan), **common,
+            side="listing", kind=row.kind, owner=firms[row.supplier_id], industry_code=row.industry_code,
+            region_codes=tuple(row.region_codes or ()), amount=_amount(row.max_contract_yuan), **common,
         )  # fmt: skip
-    if isinstance(posting, ServiceDemand):
+    if kind == "demand":
         return Posting(
-            side="demand", kind=posting.category, owner=firms[posting.company_id],
-            amount=_amount(posting.budget_yuan), **common,
+            side="demand", kind=row.category, owner=firms[row.company_id], amount=_amount(row.budget_yuan),
+            **common,
         )  # fmt: skip
     return Posting(
-        side="package", kind=posting.category, owner=firms[posting.provider_id],
-        region_codes=tuple(posting.eligible_region_codes or ()), amount=_amount(posting.value_yuan),
-        quota_left=posting.quota_left, valid_until=posting.valid_until,
-        max_company_age_years=posting.max_company_age_years,
-        eligible_industry_codes=tuple(posting.eligible_industry_codes or ()),
-        eligible_sizes=tuple(posting.eligible_sizes or ()), **common,
+        side="package", kind=row.category, owner=firms[row.provider_id],
+        region_codes=tuple(row.eligible_region_codes or ()), amount=_amount(row.value_yuan),
+        quota_left=row.quota - row.quota_used, valid_until=row.valid_until,
+        max_company_age_years=row.max_company_age_years,
+        eligible_industry_codes=tuple(row.eligible_industry_codes or ()),
+        eligible_sizes=tuple(row.eligible_sizes or ()), **common,
     )  # fmt: skip
 
 
-def _published(session: Session, model: type) -> list:
-    return list(
-        session.execute(
-            select(model).where(model.status == "published").order_by(model.id)
-        ).scalars()
-    )
+def load_postings(
+    session: Session, kind: str, firms: dict[int, Firm], ids: Iterable[int] | None = None
+) -> list[Posting]:
+    """Published postings of `kind` as matcher records, by id (`ids`: only these)."""
+    model = MODELS[kind]
+    stmt = select(*(getattr(model, c) for c in _COLUMNS[kind])).where(model.status == "published")
+    if ids is not None:
+        stmt = stmt.where(model.id.in_(sorted(set(ids))))
+    return [_record(kind, row, firms) for row in session.execute(stmt.order_by(model.id))]
 
 
 # --- the fitted matcher, kept while the candidate side is unchanged -------------------------------
@@ -227,18 +255,28 @@ def _published(session: Session, model: type) -> list:
 
 def matcher_options(settings: dict, kind: str) -> dict:
     """The Matcher's keyword arguments from the settings."""
+    service = kind == "service"
     return {
         "kind": kind,
         "weights": settings.get(f"MATCH_{kind.upper()}_WEIGHTS") or None,
-        "top_k": int(
-            settings["MATCH_TOP_K"] if kind == "order" else settings["MATCH_SERVICE_TOP_K"]
-        ),
+        "top_k": int(settings["MATCH_SERVICE_TOP_K"] if service else settings["MATCH_TOP_K"]),
         "score_floor": float(settings["MATCH_SCORE_FLOOR"]),
         "near_misses": int(settings["MATCH_NEAR_MISSES"]),
         "rules": settings.get(f"MATCH_{kind.upper()}_RULES") or None,
-        "candidates_per_query": settings.get("MATCH_CANDIDATES_PER_QUERY") or None,
-        "n_jobs": int(settings.get("MATCH_THREADS") or 1),
+        "retrieval_depth": int(settings["MATCH_SERVICE_RETRIEVAL_DEPTH" if service else "MATCH_RETRIEVAL_DEPTH"]),
+        "reverse_depth": int(settings["MATCH_REVERSE_DEPTH"]),
+        "text_floor": float(settings["MATCH_TEXT_FLOOR"]),
+        "reverse_top_k": int(settings["MATCH_SERVICE_REVERSE_TOP_K" if service else "MATCH_REVERSE_TOP_K"]),
+        "reverse_near_misses": int(settings["MATCH_NEAR_MISSES"]),
+        "per_owner": int(settings["MATCH_PER_FIRM"]),
     }
+
+
+def settings_key(settings: dict, kind: str) -> str:
+    """Fingerprint of what shapes a side's rankings: a change means a full rematch of that side."""
+    _tokenizer.fingerprint("", "")  # loads the word lists, which sets their version
+    shape = {"options": matcher_options(settings, kind), "words": _tokenizer.version}
+    return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
 # engine -> (side, options) -> (candidate version, matcher); entries go with their engine.
@@ -265,10 +303,7 @@ def _candidate_version(session: Session, side: Side) -> tuple:
     )
 
 
-def fitted_matcher(
-    session: Session, side: Side, settings: dict, firms: dict[int, Firm] | None = None
-) -> Matcher:
-    # `firms` saves loading every company again when the caller has them; None loads them if needed.
+def fitted_matcher(session: Session, side: Side, settings: dict, firms: dict[int, Firm] | None = None) -> Matcher:
     """The matcher of `side` fitted on the published candidates, from memory when nothing changed."""
     options = matcher_options(settings, side.kind)
     engine = session.get_bind()
@@ -278,108 +313,211 @@ def fitted_matcher(
         found = _cache.get(engine, {}).get(key)
     if found and found[0] == version:
         return found[1]
-    published = _published(session, side.candidate_model)
-    # Candidates published without going through a rematch (bulk loads, imports) get their tokens here.
-    if sum(_ensure_one(p) for p in published):
-        session.flush()
-        version = _candidate_version(session, side)
     firms = firms if firms is not None else _firms(session)
-    candidates = [_record(p, firms) for p in published]
-    matcher = Matcher(**options).fit(candidates)
+    matcher = Matcher(**options).fit(load_postings(session, side.candidate_name, firms))
     with _cache_lock:
         _cache.setdefault(engine, {})[key] = (version, matcher)
     return matcher
 
 
-# --- saving ---------------------------------------------------------------------------------------
+# --- kept lists: packing, reading, writing --------------------------------------------------------
 
 
-def _row(side: Side, result: MatchResult, now: datetime) -> dict:
+def pack(ranked: RankedList) -> dict:
+    """A RankedList as the columns of a Ranking row."""
     return {
-        "kind": side.kind,
-        side.query_column: result.query_id,
-        side.candidate_column: result.candidate_id,
-        "score": result.score,
-        "rank": result.rank,
-        "score_parts": result.parts,
-        "reasons": result.reasons(),
-        "near_miss": result.near_miss,
-        "updated_at": now,
+        "candidate_ids": np.asarray(ranked.candidate_ids, dtype=np.int64).tobytes(),
+        "scores": np.asarray(ranked.scores, dtype=np.float32).tobytes(),
+        "failed": np.asarray(ranked.failed, dtype=np.int16).tobytes(),
+        "parts": np.asarray(ranked.parts, dtype=np.float32).tobytes(),
+        "n_matches": int((np.asarray(ranked.failed) < 0).sum()),
+        "floor": float(ranked.floor),
+        "outcomes": dict(ranked.outcomes),
     }
 
 
-def _by_columns(rows: list[dict]) -> dict[tuple, list[dict]]:
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(sorted(row))].append(row)
-    return groups
+@dataclass(frozen=True)
+class RankedEntries:
+    """A kept list read back: arrays in rank order (matches, then near misses)."""
+
+    side: str
+    candidate_ids: np.ndarray
+    scores: np.ndarray
+    failed: np.ndarray  # index into rule_ids(side); -1 for a match
+    parts: np.ndarray  # entries × factors
+    factors: list[str]
+    floor: float
+    outcomes: dict
+    ranked_at: datetime
+
+    def parts_of(self, i: int) -> dict[str, float]:
+        return {f: round(float(v), 4) for f, v in zip(self.factors, self.parts[i], strict=True)}
+
+    def failed_rule(self, i: int) -> str | None:
+        code = int(self.failed[i])
+        return rule_ids(self.side)[code] if code >= 0 else None
 
 
-def _save(
-    session: Session,
-    side: Side,
-    matcher: Matcher,
-    queries: Sequence[Posting],
-    results: list[MatchResult],
-    now: datetime,
-    scope: Sequence[int] | None,
-) -> dict[str, int]:
-    """Make the Match rows of the queries in `scope` (None: all) what `results` say, keeping acted ones."""
-    query_col = getattr(Match, side.query_column)
-    candidate_col = getattr(Match, side.candidate_column)
-    stmt = select(Match.id, query_col, candidate_col, Match.status).where(Match.kind == side.kind)
-    if scope is not None:
-        stmt = stmt.where(query_col.in_(list(scope)))
-    fresh = {(r.query_id, r.candidate_id): r for r in results}
-    updates, deletes, acted = [], [], defaultdict(list)
-    for match_id, query_id, candidate_id, status in session.execute(stmt):
-        result = fresh.pop((query_id, candidate_id), None)
-        if result is not None:
-            row = _row(side, result, now)
-            for column in ("kind", side.query_column, side.candidate_column):
-                del row[column]
-            updates.append({"id": match_id, **row})
-        elif status in REPLACEABLE:
-            deletes.append(match_id)
-        else:
-            acted[query_id].append((match_id, candidate_id))
-    by_id = {q.id: q for q in queries}
-    for query_id, pairs in acted.items():
-        query = by_id.get(query_id)
-        scored = matcher.score_pairs(query, [c for _, c in pairs], now) if query else {}
-        for match_id, candidate_id in pairs:
-            if candidate_id in scored:
-                score, parts = scored[candidate_id]
-                updates.append(
-                    {
-                        "id": match_id,
-                        "score": score,
-                        "score_parts": parts,
-                        "rank": None,
-                        "updated_at": now,
-                    }
-                )
-    # Core statements (executemany), not the ORM's bulk machinery: a new order's rows go in at once.
-    table = Match.__table__
-    connection = session.connection()
-    for start in range(0, len(deletes), 500):
-        connection.execute(delete(table).where(table.c.id.in_(deletes[start : start + 500])))
-    for columns, group in _by_columns(updates).items():
-        statement = update(table).where(table.c.id == bindparam("match_id"))
-        connection.execute(
-            statement.values({c: bindparam(c) for c in columns if c != "id"}),
-            [{**row, "match_id": row["id"]} for row in group],
+def _unpack(side: str, row, factors: list[str]) -> RankedEntries:
+    parts = np.frombuffer(row.parts, dtype=np.float32)
+    return RankedEntries(
+        side=side,
+        candidate_ids=np.frombuffer(row.candidate_ids, dtype=np.int64),
+        scores=np.frombuffer(row.scores, dtype=np.float32),
+        failed=np.frombuffer(row.failed, dtype=np.int16),
+        parts=parts.reshape(-1, len(factors)) if factors else parts.reshape(0, 0),
+        factors=factors,
+        floor=row.floor,
+        outcomes=row.outcomes or {},
+        ranked_at=row.updated_at,
+    )
+
+
+def current_generation(session: Session, side: str) -> tuple[int, list[str]]:
+    state = session.get(RankingState, side)
+    return (state.generation, list(state.factors or [])) if state else (0, [])
+
+
+def ranked_lists(session: Session, kind: str, posting_ids: Iterable[int]) -> dict[int, RankedEntries]:
+    """The current kept lists of these postings of `kind`, by posting id (postings never ranked: absent)."""
+    side = SIDE_OF[kind].kind
+    generation, factors = current_generation(session, side)
+    ids = sorted(set(posting_ids))
+    found = {}
+    for start in range(0, len(ids), 500):
+        stmt = select(Ranking).where(
+            Ranking.posting_kind == kind,
+            Ranking.generation == generation,
+            Ranking.posting_id.in_(ids[start : start + 500]),
         )
-    inserts = [
-        _row(side, r, now) | {"status": "recommended", "created_at": now} for r in fresh.values()
-    ]
-    if inserts:
-        connection.execute(insert(table), inserts)
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Match):  # rows changed under the ORM's feet
-            session.expire(obj)
-    return {"matches": sum(not r.near_miss for r in results), "near_misses": sum(r.near_miss for r in results),
-            "inserted": len(inserts), "updated": len(updates), "deleted": len(deletes)}  # fmt: skip
+        for row in session.execute(stmt).scalars():
+            found[row.posting_id] = _unpack(side, row, factors)
+    return found
+
+
+def ranked_list(session: Session, kind: str, posting_id: int) -> RankedEntries | None:
+    return ranked_lists(session, kind, [posting_id]).get(posting_id)
+
+
+def _write(db, kind: str, generation: int, lists: Sequence[RankedList], ranked_at: datetime,
+           heartbeat: Callable[[], None] | None = None, replace: bool = False) -> int:  # fmt: skip
+    """Write lists as Ranking rows of `generation` in short transactions (`replace`: drop the old row first)."""
+    table = Ranking.__table__
+    written = 0
+    for start in range(0, len(lists), WRITE_BATCH):
+        batch = lists[start : start + WRITE_BATCH]
+        rows = [
+            {"posting_kind": kind, "posting_id": int(r.posting_id), "generation": generation,
+             "updated_at": ranked_at, **pack(r)}
+            for r in batch
+        ]  # fmt: skip
+        with db.engine.begin() as connection:
+            if replace:
+                connection.execute(
+                    delete(table).where(
+                        table.c.posting_kind == kind,
+                        table.c.generation == generation,
+                        table.c.posting_id.in_([row["posting_id"] for row in rows]),
+                    )
+                )
+            connection.execute(insert(table), rows)
+        written += len(rows)
+        if heartbeat:
+            heartbeat()
+    return written
+
+
+def _delete_lists(db, kind: str, generation: int, posting_ids: Sequence[int]) -> int:
+    table = Ranking.__table__
+    deleted = 0
+    ids = sorted(set(posting_ids))
+    for start in range(0, len(ids), WRITE_BATCH):
+        with db.engine.begin() as connection:
+            deleted += connection.execute(
+                delete(table).where(
+                    table.c.posting_kind == kind, table.c.generation == generation,
+                    table.c.posting_id.in_(ids[start : start + WRITE_BATCH]),
+                )
+            ).rowcount  # fmt: skip
+    return deleted
+
+
+def _drop_generations(db, kinds: Sequence[str], keep: int) -> None:
+    """Delete the rows of every other generation of these kinds, a batch at a time."""
+    table = Ranking.__table__
+    while True:
+        with db.engine.begin() as connection:
+            ids = list(
+                connection.execute(
+                    select(table.c.id)
+                    .where(table.c.posting_kind.in_(kinds), table.c.generation != keep)
+                    .limit(WRITE_BATCH * 5)
+                ).scalars()
+            )
+            if not ids:
+                return
+            connection.execute(delete(table).where(table.c.id.in_(ids)))
+
+
+# --- the lock ---------------------------------------------------------------------------------------
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _ensure_state(db, side: str) -> None:
+    with db.engine.begin() as connection:
+        if connection.execute(select(RankingState.side).where(RankingState.side == side)).first() is None:
+            try:
+                with connection.begin_nested():
+                    connection.execute(insert(RankingState.__table__), {"side": side, "generation": 0, "factors": []})
+            except Exception:  # noqa: BLE001 - another process created it first
+                pass
+
+
+@contextmanager
+def side_lock(db, side: str, wait_seconds: float = 0.0):
+    """Hold the rematch lock of `side`; wait up to `wait_seconds` for it, then raise MatchingBusy.
+
+    Yields a heartbeat function that keeps the lock fresh during long work.
+    """
+    _ensure_state(db, side)
+    holder = _holder()
+    table = RankingState.__table__
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        now = datetime.now(UTC)
+        with db.engine.begin() as connection:
+            taken = connection.execute(
+                update(table)
+                .where(
+                    table.c.side == side,
+                    or_(table.c.locked_by.is_(None), table.c.locked_at < now - timedelta(seconds=LOCK_STALE_SECONDS)),
+                )
+                .values(locked_by=holder, locked_at=now)
+            ).rowcount
+        if taken == 1:
+            break
+        if time.monotonic() >= deadline:
+            raise MatchingBusy("Another rematch is running; try again when it has finished.")
+        time.sleep(0.2)
+
+    def heartbeat() -> None:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(table).where(table.c.side == side, table.c.locked_by == holder)
+                .values(locked_at=datetime.now(UTC))
+            )  # fmt: skip
+
+    try:
+        yield heartbeat
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(table).where(table.c.side == side, table.c.locked_by == holder)
+                .values(locked_by=None, locked_at=None)
+            )  # fmt: skip
 
 
 # --- rematching -----------------------------------------------------------------------------------
@@ -389,95 +527,298 @@ def _settings(settings: dict | None) -> dict:
     return settings if settings is not None else load_settings()
 
 
-def _rematch_side(
-    session: Session, side: Side, settings: dict, now: datetime, firms, progress
-) -> dict:
-    matcher = fitted_matcher(session, side, settings, firms)
-    queries = [_record(p, firms) for p in _published(session, side.query_model)]
-    results: list[MatchResult] = []
-    chunk = 256
-    for start in range(0, len(queries), chunk):
-        results.extend(matcher.match(queries[start : start + chunk], now))
+def _rank_side_fully(db, side: Side, settings: dict, now: datetime, progress: Progress | None) -> dict:
+    with side_lock(db, side.kind, wait_seconds=float(settings.get("MATCH_LOCK_WAIT_SECONDS", 0))) as heartbeat:
+        ranked_at = datetime.now(UTC)
         if progress:
-            progress(side.kind, min(start + chunk, len(queries)), len(queries))
-    summary = _save(session, side, matcher, queries, results, now, scope=None)
-    return {"queries": len(queries), "candidates": matcher.index_.n, **summary}
+            progress(side.kind, 0, 3)
+        with db.session_scope() as session:
+            state = session.get(RankingState, side.kind)
+            words_changed = state is None or state.settings_key != settings_key(settings, side.kind)
+            ensure_tokens(session, [side.query_name, side.candidate_name], every=words_changed)
+        with db.session_scope() as session:
+            firms = _firms(session)
+            matcher = fitted_matcher(session, side, settings, firms)
+            queries = load_postings(session, side.query_name, firms)
+            generation = current_generation(session, side.kind)[0]
+        if progress:
+            progress(side.kind, 1, 3)
+        rankings = matcher.rank(queries, now, forward=True, reverse=None)
+        heartbeat()
+        if progress:
+            progress(side.kind, 2, 3)
+        kinds = [side.query_name, side.candidate_name]
+        new = generation + 1
+        _drop_generations(db, kinds, keep=generation)  # what a killed rematch left behind
+        _write(db, side.query_name, new, rankings.forward, ranked_at, heartbeat)
+        _write(db, side.candidate_name, new, rankings.reverse, ranked_at, heartbeat)
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(RankingState.__table__).where(RankingState.side == side.kind).values(
+                    generation=new, factors=list(matcher.factors_), finished_at=datetime.now(UTC),
+                    settings_key=settings_key(settings, side.kind),
+                )
+            )  # fmt: skip
+        _drop_generations(db, kinds, keep=new)
+        if progress:
+            progress(side.kind, 3, 3)
+    return _summary(side, queries, matcher, rankings)
 
 
-def rematch_all(
-    session: Session,
-    progress: Progress | None = None,
-    settings: dict | None = None,
-    now: datetime | None = None,
-) -> dict:
-    """Full rematch of both sides in the caller's transaction (see the module docstring)."""
-    settings = _settings(settings)
-    now = now or datetime.now(UTC)
-    if progress:
-        progress("tokens", 0, 1)
-    ensure_tokens(session)
-    firms = _firms(session)
+def _summary(side: Side, queries, matcher: Matcher, rankings) -> dict:
+    def counts(lists):
+        with_match = sum(1 for r in lists if len(r) and (r.failed < 0).any())
+        return with_match, sum(int((r.failed < 0).sum()) for r in lists), sum(int((r.failed >= 0).sum()) for r in lists)
+
+    f_with, f_matches, f_near = counts(rankings.forward)
+    r_with, _, _ = counts(rankings.reverse)
     return {
-        side.kind: _rematch_side(session, side, settings, now, firms, progress) for side in SIDES
-    }
+        "queries": len(queries), "candidates": matcher.index_.n, "matches": f_matches, "near_misses": f_near,
+        f"{side.query_name}s_with_match": f_with, f"{side.candidate_name}s_with_match": r_with,
+    }  # fmt: skip
 
 
-def rematch_posting(
-    session: Session, kind: str, posting, settings: dict | None = None, now: datetime | None = None
-) -> dict:
-    """Rematch what one new or changed posting affects, exactly as a full rematch would."""
-    if kind not in _BY_POSTING_KIND:
-        raise ValueError(f"kind must be one of {sorted(_BY_POSTING_KIND)}, not {kind!r}")
-    side = _BY_POSTING_KIND[kind]
+def rematch_all(db, progress: Progress | None = None, settings: dict | None = None, now: datetime | None = None) -> dict:
+    """Full rematch of both sides (see the module docstring); with MATCH_PROCESSES > 1 the two sides
+    are ranked at once in processes of their own (both cores: numpy and the sparse kernels hold the GIL
+    for much of the work)."""
     settings = _settings(settings)
     now = now or datetime.now(UTC)
-    _ensure_one(posting)
-    session.flush()
-    if kind == side.query_name:
-        owner = _firms(session, [getattr(posting, _OWNER[kind])])
-        queries = [_record(posting, owner)] if posting.status == "published" else []
-        matcher = fitted_matcher(session, side, settings)
-        return _save(
-            session, side, matcher, queries, matcher.match(queries, now), now, scope=[posting.id]
+    if int(settings.get("MATCH_PROCESSES") or 1) < 2 or _published_count(db) < PARALLEL_FROM:
+        return {side.kind: _rank_side_fully(db, side, settings, now, progress) for side in SIDES}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": a fresh interpreter, never a fork of a process that may hold threads and connections.
+    context = multiprocessing.get_context("spawn")
+    plain = {k: v for k, v in settings.items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}
+    with ProcessPoolExecutor(len(SIDES), mp_context=context) as pool:
+        futures = {side.kind: pool.submit(_rank_side_in_process, db.url, side.kind, plain, now) for side in SIDES}
+        done = {}
+        for finished, (kind, future) in enumerate(futures.items(), start=1):
+            done[kind] = future.result()
+            if progress:
+                progress(kind, finished, len(futures))
+    return done
+
+
+def _published_count(db) -> int:
+    with db.session_scope() as session:
+        return sum(
+            session.scalar(select(func.count()).select_from(model).where(model.status == "published")) or 0
+            for model in MODELS.values()
         )
-    ensure_tokens(session, [side.query_model])
-    firms = _firms(session)
-    matcher = fitted_matcher(session, side, settings, firms)
-    queries = [_record(p, firms) for p in _published(session, side.query_model)]
-    affected = set(
-        session.execute(
-            select(getattr(Match, side.query_column)).where(
-                getattr(Match, side.candidate_column) == posting.id
-            )
-        ).scalars()
-    )
-    if posting.status == "published":
-        alone = Matcher(**matcher_options(settings, side.kind)).fit([_record(posting, firms)])
-        affected.update(r.query_id for r in alone.match(queries, now))
-    chosen = [q for q in queries if q.id in affected]
-    return _save(
-        session, side, matcher, chosen, matcher.match(chosen, now), now, scope=sorted(affected)
-    )
 
 
-def rematch_changed(
-    session: Session, settings: dict | None = None, now: datetime | None = None
-) -> dict:
-    """Rematch each published posting whose kept tokens are missing or stale (new or edited text)."""
+def _rank_side_in_process(url: str, kind: str, settings: dict, now: datetime) -> dict:
+    from qianfan.db import Database
+
+    db = Database(url)
+    try:
+        side = next(s for s in SIDES if s.kind == kind)
+        return _rank_side_fully(db, side, settings, now, None)
+    finally:
+        db.dispose()
+
+
+def _scan_lists(session: Session, kind: str, generation: int, wanted: set[int]) -> set[int]:
+    """Postings of `kind` whose current list holds any of the `wanted` ids."""
+    if not wanted:
+        return set()
+    wanted_array = np.array(sorted(wanted), dtype=np.int64)
+    found = set()
+    stmt = select(Ranking.posting_id, Ranking.candidate_ids).where(
+        Ranking.posting_kind == kind, Ranking.generation == generation
+    )
+    for posting_id, blob in session.execute(stmt.execution_options(yield_per=2000)):
+        if np.isin(np.frombuffer(blob, dtype=np.int64), wanted_array).any():
+            found.add(posting_id)
+    return found
+
+
+def _floors(session: Session, kind: str, generation: int) -> dict[int, float]:
+    return dict(session.execute(
+        select(Ranking.posting_id, Ranking.floor).where(Ranking.posting_kind == kind, Ranking.generation == generation)
+    ).all())  # fmt: skip
+
+
+def _entering(matcher: Matcher, changed: Sequence[Posting], others: Sequence[Posting], floors: dict[int, float],
+              changed_are_queries: bool) -> set:  # fmt: skip
+    """Ids of `others` whose first stage a changed posting now enters: text similarity above their
+    list's floor (a hair below, so that rounding never hides one), or a past contract between the firms."""
+    if not changed or not others:
+        return set()
+    vectorizer = matcher.vectorizer_
+    changed_rows = vectorizer.transform([p.tokens.all for p in changed])
+    if changed_are_queries:  # the others are the candidates, already in the index
+        other_rows = matcher.index_.text
+        others = matcher.index_.postings
+    else:
+        other_rows = vectorizer.transform([p.tokens.all for p in others])
+    similarity = (changed_rows @ other_rows.T).tocoo()
+    floor_of = np.array([floors.get(p.id, matcher.text_floor) for p in others], dtype=np.float32)
+    above = similarity.data > floor_of[similarity.col] - 1e-6
+    entering = {others[c].id for c in np.unique(similarity.col[above])}
+    # A firm's past buyers are always considered, whatever the text.
+    if changed_are_queries:
+        for posting in changed:
+            entering.update(others[p].id for p, _ in matcher.index_.history.get(posting.owner.id, ()))
+    else:
+        buyers = {buyer for posting in changed for buyer, _ in posting.owner.past_buyers}
+        entering.update(q.id for q in others if q.owner.id in buyers)
+    return entering
+
+
+def _rematch_side(db, side: Side, changed_queries: set[int], changed_candidates: set[int], settings: dict,
+                  now: datetime) -> dict:  # fmt: skip
+    wait = float(settings.get("MATCH_LOCK_WAIT_SECONDS", 30))
+    with side_lock(db, side.kind, wait_seconds=wait):
+        ranked_at = datetime.now(UTC)
+        with db.session_scope() as session:
+            ensure_tokens(session, [side.query_name, side.candidate_name], every=False)
+        with db.session_scope() as session:
+            generation = current_generation(session, side.kind)[0]
+            firms = _firms(session)
+            matcher = fitted_matcher(session, side, settings, firms)
+            queries = load_postings(session, side.query_name, firms)
+            published_queries = {q.id for q in queries}
+            candidates = {p.id: p for p in matcher.index_.postings}
+            # Lists of the other side that hold a changed posting now, or that it will enter.
+            queries_affected = _scan_lists(session, side.query_name, generation, changed_candidates)
+            candidates_affected = _scan_lists(session, side.candidate_name, generation, changed_queries)
+            new_candidates = [candidates[c] for c in sorted(changed_candidates) if c in candidates]
+            new_queries = [q for q in queries if q.id in changed_queries]
+            queries_affected |= _entering(matcher, new_candidates, queries,
+                                          _floors(session, side.query_name, generation), False)  # fmt: skip
+            candidates_affected |= _entering(matcher, new_queries, list(candidates.values()),
+                                             _floors(session, side.candidate_name, generation), True)  # fmt: skip
+        if generation == 0:
+            _ensure_generation(db, side.kind, matcher, settings)
+            generation = 1
+        forward_ids = (queries_affected | changed_queries) & published_queries
+        reverse_ids = (candidates_affected | changed_candidates) & set(candidates)
+        forward = [q for q in queries if q.id in forward_ids]
+        rankings = matcher.rank(forward, now, forward=True, reverse=())
+        _write(db, side.query_name, generation, rankings.forward, ranked_at, replace=True)
+        reverse = matcher.rank(queries, now, forward=False, reverse=sorted(reverse_ids)).reverse if reverse_ids else []
+        _write(db, side.candidate_name, generation, reverse, ranked_at, replace=True)
+        gone_queries = (changed_queries | queries_affected) - published_queries
+        gone_candidates = (changed_candidates | candidates_affected) - set(candidates)
+        _delete_lists(db, side.query_name, generation, sorted(gone_queries))
+        _delete_lists(db, side.candidate_name, generation, sorted(gone_candidates))
+    return {f"{side.query_name}s": len(forward), f"{side.candidate_name}s": len(reverse),
+            "removed": len(gone_queries) + len(gone_candidates)}  # fmt: skip
+
+
+def _ensure_generation(db, side: str, matcher: Matcher, settings: dict) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(RankingState.__table__).where(RankingState.side == side, RankingState.generation == 0)
+            .values(generation=1, factors=list(matcher.factors_), settings_key=settings_key(settings, side))
+        )  # fmt: skip
+
+
+def rematch_postings(db, due: Iterable[tuple[str, int]], settings: dict | None = None,
+                     now: datetime | None = None) -> dict:  # fmt: skip
+    """Rank again what the (kind, id) postings affect, exactly as a full rematch would (module docstring)."""
     settings = _settings(settings)
-    done: Counter = Counter()
-    for kind, model in (
-        ("listing", Listing),
-        ("package", ServicePackage),
-        ("order", Order),
-        ("demand", ServiceDemand),
-    ):
-        for posting in session.execute(select(model).where(model.status == "published")).scalars():
-            title, body = posting_text(posting)
-            if not _tokenizer.is_current(posting.tokens, title, body):
-                rematch_posting(session, kind, posting, settings=settings, now=now)
-                done[kind] += 1
-    return dict(done)
+    now = now or datetime.now(UTC)
+    by_kind: dict[str, set[int]] = defaultdict(set)
+    for kind, posting_id in due:
+        if kind not in SIDE_OF:
+            raise ValueError(f"kind must be one of {sorted(SIDE_OF)}, not {kind!r}")
+        by_kind[kind].add(int(posting_id))
+    done = {}
+    for side in SIDES:
+        queries, candidates = by_kind.get(side.query_name, set()), by_kind.get(side.candidate_name, set())
+        if queries or candidates:
+            done[side.kind] = _rematch_side(db, side, queries, candidates, settings, now)
+    return done
+
+
+def changed_since_ranked(session: Session) -> list[tuple[str, int]]:
+    """Postings whose kept list is older than the posting or its firm, missing, or no longer wanted."""
+    due = []
+    for side in SIDES:
+        generation = current_generation(session, side.kind)[0]
+        for kind in (side.query_name, side.candidate_name):
+            model = MODELS[kind]
+            owner = getattr(model, OWNER[kind])
+            ranking = select(Ranking.posting_id, Ranking.updated_at).where(
+                Ranking.posting_kind == kind, Ranking.generation == generation
+            ).subquery()
+            stale = (
+                select(model.id)
+                .join(Company, Company.id == owner)
+                .outerjoin(ranking, ranking.c.posting_id == model.id)
+                .where(
+                    model.status == "published",
+                    or_(ranking.c.posting_id.is_(None), model.updated_at > ranking.c.updated_at,
+                        Company.updated_at > ranking.c.updated_at),
+                )
+            )  # fmt: skip
+            due.extend((kind, i) for i in session.execute(stale).scalars())
+            unwanted = (
+                select(ranking.c.posting_id)
+                .outerjoin(model, and_(model.id == ranking.c.posting_id, model.status == "published"))
+                .where(model.id.is_(None))
+            )
+            due.extend((kind, i) for i in session.execute(unwanted).scalars())
+    return due
+
+
+def rematch_changed(db, settings: dict | None = None, now: datetime | None = None) -> dict:
+    """Rematch what changed since it was ranked; a full rematch of a side whose settings changed."""
+    settings = _settings(settings)
+    done: dict = {}
+    with db.session_scope() as session:
+        # A side never ranked, or ranked with other weights, rules or words, is ranked whole.
+        stale_sides = {
+            side.kind for side in SIDES
+            if (state := session.get(RankingState, side.kind)) is None
+            or state.settings_key != settings_key(settings, side.kind)
+        }  # fmt: skip
+        due = [(k, i) for k, i in changed_since_ranked(session) if SIDE_OF[k].kind not in stale_sides]
+    for side in SIDES:
+        if side.kind in stale_sides:
+            done[side.kind] = {"full": _rank_side_fully(db, side, settings, now or datetime.now(UTC), None)}
+    counts = Counter(kind for kind, _ in due)
+    if due:
+        done.update(rematch_postings(db, due, settings=settings, now=now))
+    done["changed"] = dict(counts)
+    return done
+
+
+# --- explanations, for the pairs a page shows -----------------------------------------------------
+
+
+def records(session: Session, kind: str, ids: Iterable[int]) -> dict[int, Posting]:
+    """Matcher records of postings of `kind` whatever their status (for explaining pairs)."""
+    ids = sorted(set(int(i) for i in ids))
+    if not ids:
+        return {}
+    model = MODELS[kind]
+    ensure_tokens_of_any_status(session, kind, ids)
+    rows = list(session.execute(select(*(getattr(model, c) for c in _COLUMNS[kind])).where(model.id.in_(ids))))
+    firms = _firms(session, [getattr(row, OWNER[kind]) for row in rows])
+    return {row.id: _record(kind, row, firms) for row in rows}
+
+
+def ensure_tokens_of_any_status(session: Session, kind: str, ids: Sequence[int]) -> None:
+    model = MODELS[kind]
+    for posting in session.execute(select(model).where(model.id.in_(ids), model.tokens.is_(None))).scalars():
+        posting.tokens = _tokenizer.pack(*posting_text(posting.title, posting.description, getattr(posting, "tags", None)))
+
+
+def explain(side: str, query: Posting, candidate: Posting, score: float, parts: dict[str, float],
+            failed_rule: str | None, now: datetime | None = None) -> dict:  # fmt: skip
+    """What a page shows for one pair: {"score", "parts", "terms", "passed", "failed", "near_miss"}."""
+    result = explain_pair(side, query, candidate, score, parts, failed_rule, now or datetime.now(UTC))
+    reasons = result.reasons()
+    return {
+        "score": score, "parts": parts, "terms": reasons["terms"], "passed": reasons["passed"],
+        "failed": reasons.get("failed"), "near_miss": result.near_miss,
+    }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -487,28 +828,11 @@ class FactorTable:
     values: np.ndarray  # queries × candidates × factors, in Matcher.factors_ order
 
 
-def factor_table(
-    session: Session, side: Side, settings: dict, now: datetime | None = None
-) -> FactorTable:
+def factor_table(session: Session, side: Side, settings: dict, now: datetime | None = None) -> FactorTable:
     """Soft factor values of every published query against every published candidate (to fit weights)."""
     ensure_tokens(session)
     firms = _firms(session)
     matcher = fitted_matcher(session, side, settings, firms)
-    queries = [_record(p, firms) for p in _published(session, side.query_model)]
-    chunks = [matcher.factor_values(parts) for _, parts, _ in matcher.factor_chunks(queries, now)]
-    n_factors = len(matcher.factors_)
-    values = np.concatenate(chunks) if chunks else np.zeros((0, matcher.index_.n, n_factors))
+    queries = load_postings(session, side.query_name, firms)
+    values = matcher.factor_values(queries, now)
     return FactorTable([q.id for q in queries], [p.id for p in matcher.index_.postings], values)
-
-
-def explanation(match: Match) -> dict:
-    """What a page shows for one match (see the module docstring for the stored form)."""
-    reasons = match.reasons or {}
-    return {
-        "score": match.score,
-        "parts": dict(match.score_parts or {}),
-        "terms": reasons.get("terms", []),
-        "passed": reasons.get("passed", []),
-        "failed": reasons.get("failed"),
-        "near_miss": match.near_miss,
-    }

@@ -3,7 +3,7 @@
 One set of use cases serves the four kinds: create and edit (every field checked, every problem named
 with its field, so the form can say what is wrong), submit for screening, close or withdraw with a
 reason. A firm only ever reaches its own postings; staff reach all of them. After a change to a
-published posting its matches are recomputed at once (`qianfan.matching`).
+published posting its matches are recomputed in the background, right after the commit (`qianfan.matching`).
 
 Form values arrive as text, as people type them ("746.0365万元", "海淀区", "2026-09-30"); they are read
 with the same parsers the importer uses (`ingest.values`, `ingest.resolve`).
@@ -236,15 +236,16 @@ def close_posting(
 
 
 def rematch_posting(session: Session, kind: str, posting) -> None:
-    """Recompute the matches of one changed posting, as the match service does for a new one.
+    """Note that a posting changed, so that what it affects is ranked again after the commit.
 
-    The writing functions above call this unless given another `rematch`: a changed listing or package
-    rebuilds the matcher's index of candidates, seconds at programme scale, so the web app passes one
-    that runs it after the commit, in the background, with progress shown (webapp.posting_views).
+    Ranking takes seconds at programme scale, too long to hold a request, so nothing is ranked here: the
+    (kind, id) is kept in `session.info["rematch_due"]`; the web app hands it to a background job after
+    its commit (webapp.database.commit), and `qianfan match` or the scheduled job find it changed
+    anyway (qianfan.matching.rematch_changed).
     """
-    from qianfan import matching
-
-    matching.rematch_posting(session, kind, posting)
+    due = session.info.setdefault("rematch_due", [])
+    if (kind, posting.id) not in due:
+        due.append((kind, posting.id))
 
 
 # --- reading form values -------------------------------------------------------------------------

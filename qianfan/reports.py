@@ -18,14 +18,32 @@ from decimal import Decimal
 from sqlalchemy import Date, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, Company, Contract, Industry, Listing, Match, Order, Region, User
+from models import (
+    AuditEvent,
+    Company,
+    Contract,
+    Industry,
+    Listing,
+    Match,
+    Order,
+    Ranking,
+    RankingState,
+    Region,
+    User,
+)
 from models.base import utcnow
 from models.company import COMPANY_KINDS
 from models.deal import CONTRACT_STATUSES
 from models.errors import Forbidden, ValidationError
 from models.posting import LISTING_KINDS, ORDER_KINDS, POSTING_STATUSES
 from qianfan.paging import Page, PageRequest, paginate
-from qianfan.stats import PUBLISHED_EVER, SIGNED_CONTRACT, ProgrammeCounters, programme_counters
+from qianfan.stats import (
+    PUBLISHED_EVER,
+    SIGNED_CONTRACT,
+    ProgrammeCounters,
+    matched_postings,
+    programme_counters,
+)
 
 WEEKS = 26  # the trend charts cover half a year
 TOP_DISTRICTS = 20
@@ -271,12 +289,13 @@ def _funnel(session: Session) -> list[FunnelStep]:
         )
         or 0
     )
-    # order_id IS NOT NULL is kind 'order' (CHECK pair_fits_kind), answered from the order_id index alone.
-    matched = session.execute(
-        select(func.count(func.distinct(Match.order_id)), func.count(Match.order_id)).where(
-            Match.order_id.is_not(None)
+    generation = select(RankingState.generation).where(RankingState.side == "order").scalar_subquery()
+    matched_pairs = session.scalar(
+        select(func.coalesce(func.sum(Ranking.n_matches), 0)).where(
+            Ranking.posting_kind == "order", Ranking.generation == generation
         )
-    ).one()
+    )
+    matched = (matched_postings(session, "order"), int(matched_pairs or 0))
     rank = {step: i for i, step in enumerate(FUNNEL_PATH)}
     moved = session.execute(
         select(Match.id, Match.order_id, Match.status).where(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, select, union
 from sqlalchemy.orm import Session
 
-from models import Company, Contract, Listing, Match, Order, ServicePackage
+from models import Company, Contract, Listing, Match, Order, Ranking, RankingState, ServicePackage
 
 # A posting counts once staff have published it, whatever happened to it afterwards.
 PUBLISHED_EVER = ("published", "closed", "expired")
@@ -60,17 +60,24 @@ def programme_counters(session: Session) -> ProgrammeCounters:
         ),
         packages=_count(session, select(func.count()).select_from(ServicePackage).where(published_package)),
         packages_value_yuan=_sum(session, select(func.sum(ServicePackage.value_yuan)).where(published_package)),
-        # "order_id IS NOT NULL" means kind 'order' (CHECK pair_fits_kind) and lets the database read only
-        # the order_id index; filtering on kind would read the whole match table with its reasons JSON.
-        orders_matched=_count(
-            session, select(func.count(distinct(Match.order_id))).where(Match.order_id.is_not(None))
-        ),
-        demands_matched=_count(
-            session, select(func.count(distinct(Match.demand_id))).where(Match.demand_id.is_not(None))
-        ),
+        orders_matched=matched_postings(session, "order"),
+        demands_matched=matched_postings(session, "demand"),
         intentions_signed=_count(
             session, select(func.count()).select_from(Match).where(Match.status.in_(INTENTION_OR_BEYOND))
         ),
         contracts_signed=_count(session, select(func.count()).select_from(Contract).where(signed)),
         signed_value_yuan=_sum(session, select(func.sum(Contract.amount_yuan)).where(signed)),
     )
+
+
+def matched_postings(session: Session, kind: str) -> int:
+    """Orders (or service demands) matched by the platform: those whose current ranked list holds at least
+    one match (near misses do not count), and those with a deal someone acted on."""
+    column = Match.order_id if kind == "order" else Match.demand_id
+    side = "order" if kind == "order" else "service"
+    generation = select(RankingState.generation).where(RankingState.side == side).scalar_subquery()
+    listed = select(Ranking.posting_id.label("posting_id")).where(
+        Ranking.posting_kind == kind, Ranking.generation == generation, Ranking.n_matches > 0
+    )
+    acted = select(column.label("posting_id")).where(column.is_not(None))
+    return _count(session, select(func.count()).select_from(union(listed, acted).subquery()))

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from models import Company, Listing, Order, ServiceDemand, ServicePackage
+from models import Company, Listing, Order, Ranking, RankingState, ServiceDemand, ServicePackage
 from qianfan.accounts import create_user
 
 _serial = itertools.count(1)
@@ -64,3 +64,25 @@ class Factory:
         fields.setdefault("title", "专利申请代理")
         fields.setdefault("category", "ip")
         return self._add(ServiceDemand(company=company or self.company("small_firm"), status=status, **fields))
+
+    def ranking(self, kind: str, posting_id: int, candidate_ids: list[int], scores=None, failed=None) -> Ranking:
+        """A kept ranked list of the current generation, as a rematch writes it (for tests of the readers)."""
+        import numpy as np
+
+        from matcher.factors import factor_names
+
+        side = "order" if kind in ("order", "listing") else "service"
+        state = self.session.get(RankingState, side)
+        if state is None:
+            state = self._add(RankingState(side=side, generation=1, factors=list(factor_names(side))))
+        n = len(candidate_ids)
+        scores = scores if scores is not None else [0.5 - 0.01 * i for i in range(n)]
+        failed = failed if failed is not None else [-1] * n
+        parts = np.zeros((n, len(state.factors)), dtype=np.float32)
+        parts[:, 0] = scores
+        return self._add(Ranking(
+            posting_kind=kind, posting_id=posting_id, generation=state.generation,
+            candidate_ids=np.array(candidate_ids, dtype=np.int64).tobytes(),
+            scores=np.array(scores, dtype=np.float32).tobytes(), failed=np.array(failed, dtype=np.int16).tobytes(),
+            parts=parts.tobytes(), n_matches=sum(1 for f in failed if f < 0), floor=0.0, outcomes={},
+        ))  # fmt: skip

@@ -1,7 +1,7 @@
 """The rematch tasks: a full rematch (staff, schedule) and a firm's changed postings matched again.
 
-Each calls the matching service in one unit of work and marks the job finished in the same
-transaction, so the matches and the job's "finished" are committed together or not at all.
+Each calls the matching service, which commits its lists in short batches and makes them current at
+its end, then marks the job finished.
 """
 
 from __future__ import annotations
@@ -11,25 +11,24 @@ from qianfan.tasks.runner import JobRun, execute
 
 
 def rematch_all_work(run: JobRun) -> None:
+    # The rematch writes a new generation of lists in short transactions and switches to it at the end
+    # (qianfan.matching): killed before the switch, the previous lists stay whole and the job is re-run.
     from qianfan import matching
 
+    summary = matching.rematch_all(run.db, progress=run.progress, settings=run.settings)
     with run.db.session_scope() as session:
-        summary = matching.rematch_all(session, progress=run.progress, settings=run.settings)
         run.finish(session, {"summary": summary})
 
 
 def rematch_postings_work(run: JobRun) -> None:
-    """args: {"postings": [[kind, id], ...]}: listings or packages a firm changed."""
-    from qianfan.postings import posting_kind, rematch_posting
+    """args: {"postings": [[kind, id], ...]}: postings published, edited, closed or withdrawn."""
+    from qianfan import matching
 
     due = [tuple(item) for item in run.args.get("postings", [])]
+    run.progress("matching", 0, 1)
+    matching.rematch_postings(run.db, due, settings=run.settings)
+    run.progress("matching", 1, 1)
     with run.db.session_scope() as session:
-        for done, (kind, posting_id) in enumerate(due):
-            run.progress("matching", done, len(due))
-            posting = session.get(posting_kind(kind).model, posting_id)
-            if posting is not None:  # deleted since: nothing to match
-                rematch_posting(session, kind, posting)
-        run.progress("matching", len(due), len(due))
         run.finish(session, {"postings": [list(item) for item in due]})
 
 

@@ -165,23 +165,20 @@ def test_an_unknown_scale_is_refused(session):
 
 
 def _match_everything(session) -> None:
-    """Stand-in for the matching engine: a few recommended pairs of each kind."""
-    orders = session.scalars(
-        select(Order).where(Order.status == "published").order_by(Order.id)
+    """Stand-in for the matching engine: a kept list of a few recommended pairs for each order and demand."""
+    from tests.factories import Factory
+
+    factory = Factory(session)
+    orders = session.scalars(select(Order.id).where(Order.status == "published").order_by(Order.id)).all()
+    listings = session.scalars(select(Listing.id).where(Listing.status == "published").order_by(Listing.id)).all()
+    for order_id in orders:
+        factory.ranking("order", order_id, listings[:6])
+    demands = session.scalars(
+        select(ServiceDemand.id).where(ServiceDemand.status == "published").order_by(ServiceDemand.id)
     ).all()
-    listings = session.scalars(
-        select(Listing).where(Listing.status == "published").order_by(Listing.id)
-    ).all()
-    for order in orders:
-        for listing in listings[:6]:
-            session.add(Match(kind="order", order_id=order.id, listing_id=listing.id, score=0.5))
-    demands = session.scalars(select(ServiceDemand).order_by(ServiceDemand.id)).all()
-    packages = session.scalars(select(ServicePackage).order_by(ServicePackage.id)).all()
-    for demand in demands:
-        for package in packages[:3]:
-            session.add(
-                Match(kind="service", demand_id=demand.id, package_id=package.id, score=0.4)
-            )
+    packages = session.scalars(select(ServicePackage.id).order_by(ServicePackage.id)).all()
+    for demand_id in demands:
+        factory.ranking("demand", demand_id, packages[:3])
     session.flush()
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from models import Company, Job, Match
+from models import Company, Job
 from qianfan import jobs, tasks
 from qianfan.cli import main
 from qianfan.config import DEFAULTS
@@ -35,8 +35,11 @@ def _two_postings(factory, session):
 
 
 def _matches(db) -> int:
+    """Pairs recommended in the orders' current kept lists (qianfan.matching)."""
+    from qianfan.stats import matched_postings
+
     with db.sessionmaker() as reader:
-        return reader.scalar(select(func.count()).select_from(Match))
+        return matched_postings(reader, "order")
 
 
 def _job(db, job_id) -> Job:
@@ -188,7 +191,7 @@ def test_match_command_full_and_catch_up(tmp_path, monkeypatch):
         _two_postings(Factory(session), session)
     full = CliRunner().invoke(main, ["match", "--full"])
     assert full.exit_code == 0, full.output
-    assert "order: 1 queries × 1 candidates → 1 matches" in full.output
+    assert "order: 1 orders × 1 listings → 1 matches" in full.output
     assert _matches(db) == 1
     caught_up = CliRunner().invoke(main, ["match"])
     assert caught_up.exit_code == 0 and "nothing had changed" in caught_up.output

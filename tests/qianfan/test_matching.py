@@ -1,31 +1,32 @@
-"""The match service against a real database: explanations stored, batch equals incremental, acted-on
-matches kept, a full rematch replaced in one transaction."""
+"""The match service against a real database: kept lists both ways, one posting's rematch equal to its
+part of a full one, one rematch at a time, a killed rematch leaving the old lists whole."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import CompanyQualification, Contract, Match
+from models import CompanyQualification, Contract, Listing, Ranking, RankingState
 from qianfan import matching
 from qianfan.config import DEFAULTS
 
-SETTINGS = dict(DEFAULTS)
+SETTINGS = {**DEFAULTS, "MATCH_PROCESSES": 1, "MATCH_LOCK_WAIT_SECONDS": 0}
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def _pairs(session, kind="order") -> dict:
-    """Every match of `kind` as comparable data, keyed by its pair."""
-    columns = ("order_id", "listing_id") if kind == "order" else ("demand_id", "package_id")
-    rows = session.execute(select(Match).where(Match.kind == kind)).scalars()
+def _lists(db, kind: str) -> dict:
+    """Every current list of `kind` as comparable data: {posting id: [(other id, score, failed rule)]}."""
+    with db.session_scope() as session:
+        ids = session.scalars(select(Ranking.posting_id).where(Ranking.posting_kind == kind)).all()
+        found = matching.ranked_lists(session, kind, ids)
     return {
-        (getattr(m, columns[0]), getattr(m, columns[1])): (
-            round(m.score, 6), m.rank, m.near_miss, m.status, m.reasons, m.score_parts
-        )
-        for m in rows
+        posting_id: [(int(c), round(float(s), 6), ranked.failed_rule(i))
+                     for i, (c, s) in enumerate(zip(ranked.candidate_ids, ranked.scores, strict=True))]
+        for posting_id, ranked in found.items()
     }  # fmt: skip
 
 
@@ -57,156 +58,112 @@ def _market(factory):
     return orders, listings
 
 
-def test_full_rematch_stores_ranked_explained_matches(db, session, factory):
+def test_full_rematch_keeps_both_directions_and_explains_on_demand(db, session, factory):
     orders, listings = _market(factory)
-    summary = matching.rematch_all(session, settings=SETTINGS, now=NOW)
     session.commit()
+    summary = matching.rematch_all(db, settings=SETTINGS, now=NOW)
 
     assert summary["order"]["queries"] == 3 and summary["order"]["candidates"] == 4
-    water = session.execute(
-        select(Match).where(Match.order_id == orders[0].id).order_by(Match.rank)
-    ).scalars().all()  # fmt: skip
-    assert water[0].listing_id in (listings[0].id, listings[3].id)
-    best = water[0]
-    assert best.rank == 1 and best.status == "recommended" and not best.near_miss
-    assert best.score == pytest.approx(sum(best.score_parts.values()), abs=1e-3)
-    terms = [t["term"] for t in best.reasons["terms"]]
-    assert "漏损" in terms or "物联网" in terms
-    assert {p["id"] for p in best.reasons["passed"]} >= {
-        "open",
-        "not_own",
-        "kind",
-        "qualifications",
-    }
-    assert all(p["zh"] and p["en"] for p in best.reasons["passed"])
+    by_order, by_listing = _lists(db, "order"), _lists(db, "listing")
+    water = by_order[orders[0].id]
+    # One entry per firm: the water firm's two listings come together, its best first.
+    assert [c for c, _, _ in water[:2]] in ([listings[0].id, listings[3].id], [listings[3].id, listings[0].id])
     # The road order's best supplier is the road firm: AI and 人工智能 meet as one term.
-    road = (
-        session.execute(select(Match).where(Match.order_id == orders[1].id).order_by(Match.rank))
-        .scalars()
-        .first()
-    )
-    assert road.listing_id == listings[1].id
+    assert by_order[orders[1].id][0][0] == listings[1].id
+    # The other direction: each listing has its best open orders.
+    assert by_listing[listings[1].id][0][0] == orders[1].id
+    assert by_listing[listings[2].id][0][0] == orders[2].id
+    # The explanation is built when a page asks for it.
+    with db.session_scope() as s:
+        ranked = matching.ranked_list(s, "order", orders[0].id)
+        query = matching.records(s, "order", [orders[0].id])[orders[0].id]
+        candidate = matching.records(s, "listing", [water[0][0]])[water[0][0]]
+        why = matching.explain("order", query, candidate, float(ranked.scores[0]), ranked.parts_of(0), None, NOW)
+    assert why["score"] == pytest.approx(sum(why["parts"].values()), abs=1e-3)
+    assert {"漏损", "物联网"} & {t["term"] for t in why["terms"]}
+    assert {p["id"] for p in why["passed"]} >= {"open", "not_own", "kind", "qualifications"}
+    assert all(p["zh"] and p["en"] for p in why["passed"])
 
 
 def test_near_miss_names_the_missing_qualification(db, session, factory):
     buyer = factory.company("large_firm")
     holder = factory.company(name="持证水务科技有限公司")
     lacking = factory.company(name="无证水务科技有限公司")
-    session.add(
-        CompanyQualification(company_id=holder.id, name="ISO9001质量管理体系认证", grade=None)
-    )
+    session.add(CompanyQualification(company_id=holder.id, name="ISO9001质量管理体系认证", grade=None))
     order = factory.order(buyer, "published", required_qualifications=["ISO 9001"])
-    factory.listing(holder, "published")
+    held = factory.listing(holder, "published")
     near = factory.listing(lacking, "published")
-    session.flush()
+    session.commit()
 
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
-    rows = {
-        m.listing_id: m
-        for m in session.execute(select(Match).where(Match.order_id == order.id)).scalars()
-    }
-    assert rows[near.id].near_miss
-    assert rows[near.id].reasons["failed"]["id"] == "qualifications"
-    assert (
-        "缺少" in rows[near.id].reasons["failed"]["zh"]
-        and "9001" in rows[near.id].reasons["failed"]["zh"]
-    )
-    assert rows[near.id].rank > max(m.rank for m in rows.values() if not m.near_miss)
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    water = _lists(db, "order")[order.id]
+    assert water[0] == (held.id, water[0][1], None)
+    assert water[-1][0] == near.id and water[-1][2] == "qualifications"  # after the matches
+    with db.session_scope() as s:
+        records = matching.records(s, "order", [order.id]), matching.records(s, "listing", [near.id])
+        why = matching.explain("order", records[0][order.id], records[1][near.id], 0.3, {}, "qualifications", NOW)
+    assert "缺少" in why["failed"]["zh"] and "9001" in why["failed"]["zh"] and why["near_miss"]
 
 
-def test_rematch_of_one_posting_equals_a_full_rematch(db, session, factory):
+def test_rematch_of_one_posting_equals_its_part_of_a_full_rematch(db, session, factory):
     orders, listings = _market(factory)
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
+    session.commit()
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
     # New data: a new order, a changed listing, a withdrawn listing, a contract that adds history.
     new_order = factory.order(
         orders[0].buyer, "published", title="水务数据分析平台", description="漏损治理与数据分析"
     )
-    listings[2].description = "园区能耗监测与节能服务"
-    listings[2].tokens = None
-    listings[3].status = "withdrawn"
-    session.flush()
-    for kind, posting in (("order", new_order), ("listing", listings[2]), ("listing", listings[3])):
-        matching.rematch_posting(session, kind, posting, settings=SETTINGS, now=NOW)
-    incremental = _pairs(session)
-
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
-    assert _pairs(session) == incremental
-    assert any(order_id == new_order.id for order_id, _ in incremental)
-    assert not any(listing_id == listings[3].id for _, listing_id in incremental)
-
-
-def test_full_rematch_keeps_what_people_did(db, session, factory):
-    orders, listings = _market(factory)
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
-    seen = session.execute(
-        select(Match).where(Match.order_id == orders[0].id, Match.rank == 1)
-    ).scalar_one()
-    seen.status = "seen"
-    acted = session.execute(
-        select(Match).where(Match.order_id == orders[1].id, Match.rank == 1)
-    ).scalar_one()
-    acted.status = "interested"
-    # The supplier rewrites its listing so that it no longer fits the order it showed interest in.
-    changed = session.get(type(acted.listing), acted.listing_id)
-    changed.title, changed.description, changed.tokens = "办公家具", "办公桌椅与文件柜", None
-    session.flush()
-    old_score = acted.score
-
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
-    session.expire_all()
-    assert session.get(Match, seen.id).status == "seen"
-    kept = session.get(Match, acted.id)
-    assert kept.status == "interested" and kept.rank is None
-    assert kept.score < old_score
-
-
-def test_full_rematch_is_replaced_in_one_transaction(db, session, factory):
-    orders, listings = _market(factory)
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
+    changed = session.get(Listing, listings[2].id)
+    changed.description = "园区能耗监测与节能服务，数据分析平台"
+    session.get(Listing, listings[3].id).status = "withdrawn"
     session.commit()
-    before = _pairs(session)
+    due = [("order", new_order.id), ("listing", listings[2].id), ("listing", listings[3].id)]
+    matching.rematch_postings(db, due, settings=SETTINGS, now=NOW)
+    incremental = (_lists(db, "order"), _lists(db, "listing"))
 
-    for listing in listings[:2]:
-        listing.status = "withdrawn"
-    session.flush()
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
-    with db.sessionmaker() as reader:
-        assert _pairs(reader) == before  # nothing of the new result shows before the commit
-    session.rollback()
-    with db.sessionmaker() as reader:
-        assert _pairs(reader) == before  # a failed rematch leaves the old set whole
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    assert (_lists(db, "order"), _lists(db, "listing")) == incremental
+    assert new_order.id in incremental[0] and listings[3].id not in incremental[1]
+    assert not any(c == listings[3].id for entries in incremental[0].values() for c, _, _ in entries)
+    assert any(c == new_order.id for entries in incremental[1].values() for c, _, _ in entries)
 
-    for listing in listings[:2]:
-        session.get(type(listing), listing.id).status = "withdrawn"
-    session.flush()
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
+
+def test_what_changed_since_it_was_ranked_is_ranked_again(db, session, factory):
+    orders, listings = _market(factory)
     session.commit()
-    with db.sessionmaker() as reader:
-        after = _pairs(reader)
-    assert after and not any(
-        listing_id in (listings[0].id, listings[1].id) for _, listing_id in after
-    )
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    assert matching.rematch_changed(db, settings=SETTINGS, now=NOW)["changed"] == {}
+    session.get(type(orders[0]), orders[0].id).status = "closed"
+    session.commit()
+    done = matching.rematch_changed(db, settings=SETTINGS, now=NOW)
+    assert done["changed"] == {"order": 1}
+    assert orders[0].id not in _lists(db, "order")
+    assert not any(c == orders[0].id for entries in _lists(db, "listing").values() for c, _, _ in entries)
+
+
+def test_changed_weights_make_the_next_catch_up_a_full_rematch(db, session, factory):
+    _market(factory)
+    session.commit()
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    reweighted = {**SETTINGS, "MATCH_ORDER_WEIGHTS": {"text": 0.9}}
+    done = matching.rematch_changed(db, settings=reweighted, now=NOW)
+    assert "full" in done["order"] and "order" in done and "service" not in done
 
 
 def test_history_with_the_buyer_lifts_a_supplier(db, session, factory):
     buyer = factory.company("large_firm")
     order = factory.order(buyer, "published", title="水务监测平台", description="管网漏损监测")
-    known, unknown = (
-        factory.company(name="老供应商有限公司"),
-        factory.company(name="新供应商有限公司"),
-    )
+    known, unknown = (factory.company(name="老供应商有限公司"), factory.company(name="新供应商有限公司"))
     a = factory.listing(known, "published", title="水务监测平台", description="管网漏损监测")
     b = factory.listing(unknown, "published", title="水务监测平台", description="管网漏损监测")
     session.add(Contract(buyer_id=buyer.id, supplier_id=known.id, title="往年合同", amount_yuan=Decimal("7000000"),
                          status="signed", buyer_confirmed_at=NOW, supplier_confirmed_at=NOW, signed_on=date(2025, 5, 1)))  # fmt: skip
-    session.flush()
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
-    ranks = {
-        m.listing_id: m
-        for m in session.execute(select(Match).where(Match.order_id == order.id)).scalars()
-    }
-    assert ranks[a.id].rank == 1 and ranks[b.id].rank == 2
-    assert ranks[a.id].score_parts["buyer_history"] > 0 == ranks[b.id].score_parts["buyer_history"]
+    session.commit()
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    assert [c for c, _, _ in _lists(db, "order")[order.id]] == [a.id, b.id]
+    with db.session_scope() as s:
+        ranked = matching.ranked_list(s, "order", order.id)
+        assert ranked.parts_of(0)["buyer_history"] > 0 == ranked.parts_of(1)["buyer_history"]
 
 
 def test_service_demand_meets_packages_it_is_eligible_for(db, session, factory):
@@ -214,45 +171,115 @@ def test_service_demand_meets_packages_it_is_eligible_for(db, session, factory):
     old = factory.company(name="老牌科技有限公司", founded_on=date(2010, 6, 1))
     package = factory.package(status="published", title="专利申请代理服务包", description="发明专利申请代理与布局",
                               max_company_age_years=3, quota=5)  # fmt: skip
-    young_demand = factory.demand(
-        young, "published", title="专利申请代理", description="发明专利申请"
-    )
+    young_demand = factory.demand(young, "published", title="专利申请代理", description="发明专利申请")
     old_demand = factory.demand(old, "published", title="专利申请代理", description="发明专利申请")
-    session.flush()
+    session.commit()
 
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
-    rows = {
-        m.demand_id: m
-        for m in session.execute(select(Match).where(Match.package_id == package.id)).scalars()
-    }
-    assert not rows[young_demand.id].near_miss
-    assert rows[old_demand.id].near_miss and rows[old_demand.id].reasons["failed"]["id"] == "age"
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    package_list = {d: failed for d, _, failed in _lists(db, "package")[package.id]}
+    assert package_list[young_demand.id] is None and package_list[old_demand.id] == "age"
+    assert _lists(db, "demand")[young_demand.id][0] == (package.id, pytest.approx(0, abs=1), None)
 
 
-def test_closed_order_loses_its_recommendations(db, session, factory):
+def test_an_order_past_its_deadline_loses_its_recommendations(db, session, factory):
     orders, _ = _market(factory)
-    matching.rematch_all(session, settings=SETTINGS, now=NOW)
-    orders[0].deadline = NOW - timedelta(days=1)
-    session.flush()
-    matching.rematch_posting(session, "order", orders[0], settings=SETTINGS, now=NOW)
-    assert not session.execute(select(Match).where(Match.order_id == orders[0].id)).scalars().all()
+    session.commit()
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    session.get(type(orders[0]), orders[0].id).deadline = NOW - timedelta(days=1)
+    session.commit()
+    matching.rematch_postings(db, [("order", orders[0].id)], settings=SETTINGS, now=NOW)
+    assert _lists(db, "order")[orders[0].id] == []
 
 
-def test_tokens_are_kept_and_recomputed_when_the_text_changes(db, session, factory):
+def test_tokens_are_kept_and_recomputed_only_when_the_text_changes(db, session, factory):
     _, listings = _market(factory)
+    session.commit()
     assert matching.ensure_tokens(session) == 7
+    session.commit()
     assert matching.ensure_tokens(session) == 0
-    listing = listings[0]
+    session.expire_all()
+    listing = session.get(Listing, listings[0].id)
     assert "物联网" in listing.tokens
     listing.description = "工业云PaaS平台"
+    session.flush()
     assert matching.ensure_tokens(session) == 1
-    assert "paas" in listing.tokens and "漏损" not in listing.tokens
+    session.expire_all()
+    assert "paas" in session.get(Listing, listings[0].id).tokens
 
 
-def test_a_new_order_finds_listings_that_were_loaded_without_a_rematch(db, session, factory):
-    """Bulk loads and imports publish listings without tokens; the first order still finds them."""
+def test_only_one_rematch_of_a_side_runs_at_a_time(db, session, factory):
+    _market(factory)
+    session.commit()
+    with matching.side_lock(db, "order"):
+        with pytest.raises(matching.MatchingBusy):
+            matching.rematch_all(db, settings=SETTINGS, now=NOW)
+        # The other side is not held up.
+        with matching.side_lock(db, "service"):
+            pass
+    # A waiting rematch goes ahead as soon as the lock is let go.
+    started = threading.Event()
+
+    def hold():
+        with matching.side_lock(db, "order"):
+            started.set()
+            threading.Event().wait(0.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    started.wait(5)
+    summary = matching.rematch_all(db, settings={**SETTINGS, "MATCH_LOCK_WAIT_SECONDS": 10}, now=NOW)
+    holder.join()
+    assert summary["order"]["queries"] == 3
+
+
+def test_a_lock_left_by_a_dead_rematch_is_taken_over(db, session, factory):
+    _market(factory)
+    session.commit()
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    stale = datetime.now(UTC) - timedelta(seconds=matching.LOCK_STALE_SECONDS + 5)
+    with db.session_scope() as s:
+        state = s.get(RankingState, "order")
+        state.locked_by, state.locked_at = "gone:1:dead", stale
+    assert matching.rematch_all(db, settings=SETTINGS, now=NOW)["order"]["queries"] == 3
+
+
+def test_a_rematch_killed_part_way_leaves_the_previous_lists_whole(db, session, factory, monkeypatch):
     orders, listings = _market(factory)
-    assert all(listing.tokens is None for listing in listings)
-    matching.rematch_posting(session, "order", orders[0], settings=SETTINGS, now=NOW)
-    found = session.execute(select(Match.listing_id).where(Match.order_id == orders[0].id)).scalars().all()
-    assert listings[0].id in found
+    session.commit()
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    before = (_lists(db, "order"), _lists(db, "listing"))
+    for listing in listings[:2]:
+        session.get(Listing, listing.id).status = "withdrawn"
+    session.commit()
+
+    written = []
+    real_write = matching._write
+
+    def dies_after_one_batch(*args, **kwargs):
+        if written:
+            raise KeyboardInterrupt("killed")  # the process dies between two batches
+        written.append(1)
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "WRITE_BATCH", 1)
+    monkeypatch.setattr(matching, "_write", dies_after_one_batch)
+    with pytest.raises(KeyboardInterrupt):
+        matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    assert (_lists(db, "order"), _lists(db, "listing")) == before  # readers still see the old lists
+    monkeypatch.setattr(matching, "_write", real_write)
+    matching.rematch_all(db, settings=SETTINGS, now=NOW)
+    after = _lists(db, "order")
+    assert not any(c in (listings[0].id, listings[1].id) for entries in after.values() for c, _, _ in entries)
+    with db.session_scope() as s:  # what the killed run had written is gone
+        generations = s.scalars(select(func.count(func.distinct(Ranking.generation)))).one()
+    assert generations == 1
+
+
+def test_migration_moves_recommended_matches_into_lists(db, session, factory):
+    """The Alembic migration (0002_rankings) was run by the fixture on an empty database; the state it
+    leaves makes the first catch-up a full rematch of both sides."""
+    _market(factory)
+    session.commit()
+    done = matching.rematch_changed(db, settings=SETTINGS, now=NOW)
+    assert "full" in done["order"] and "full" in done["service"]
+    assert len(_lists(db, "order")) == 3

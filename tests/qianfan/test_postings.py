@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, Match, TransitionError
+from models import AuditEvent, TransitionError
 from models.errors import Forbidden, NotFound
-from qianfan import company_profile, postings
+from qianfan import company_profile, matching, postings
+from qianfan.config import load_settings
 from qianfan.paging import PageRequest
 
 ORDER = {
@@ -189,33 +190,45 @@ def test_a_small_firm_keeps_its_profile_and_qualifications(session, supplier):
     assert {e.field for e in caught.value.errors} == {"size_class", "founded_on"}
 
 
-def test_a_new_qualification_turns_a_near_miss_into_a_match(session, factory, buyer, supplier):
+def _rank_what_is_due(db, session) -> None:
+    """What the web app does after its commit: rank again the postings the request changed."""
+    due = session.info.pop("rematch_due", [])
+    session.commit()
+    matching.rematch_postings(db, due, settings={**load_settings(), "MATCH_LOCK_WAIT_SECONDS": 0})
+
+
+def _order_list(db, order_id) -> dict:
+    with db.session_scope() as s:
+        ranked = matching.ranked_list(s, "order", order_id)
+        return {int(c): ranked.failed_rule(i) for i, c in enumerate(ranked.candidate_ids)} if ranked else {}
+
+
+def test_a_new_qualification_turns_a_near_miss_into_a_match(db, session, factory, buyer, supplier):
     order = factory.order(
         buyer=buyer.company, status="published", required_qualifications=["ISO 9001"]
     )
     listing = factory.listing(supplier=supplier.company, status="published")
     for kind, posting in (("listing", listing), ("order", order)):  # as publishing each one does
         postings.rematch_posting(session, kind, posting)
-    match = session.scalar(
-        select(Match).where(Match.order_id == order.id, Match.listing_id == listing.id)
-    )
-    assert match.near_miss and match.reasons["failed"]["zh"].startswith("缺少")
+    assert session.info["rematch_due"] == [("listing", listing.id), ("order", order.id)]  # nothing ranked yet
+    _rank_what_is_due(db, session)
+    assert _order_list(db, order.id) == {listing.id: "qualifications"}  # a near miss
     company_profile.update_profile(session, supplier, {"qualifications": "ISO 9001"})
-    session.refresh(match)
-    assert not match.near_miss and "failed" not in match.reasons
+    _rank_what_is_due(db, session)
+    assert _order_list(db, order.id) == {listing.id: None}  # a match
 
 
-def test_editing_a_published_order_rematches_it(session, factory, buyer):
+def test_editing_a_published_order_rematches_it(db, session, factory, buyer):
     order = factory.order(
         buyer=buyer.company, status="published", title="园林绿化养护服务", description="绿化养护"
     )
     listing = factory.listing(status="published", title="水务物联网监测系统")
     for kind, posting in (("listing", listing), ("order", order)):  # as publishing each one does
         postings.rematch_posting(session, kind, posting)
-    assert session.scalar(select(Match).where(Match.listing_id == listing.id)) is None
+    _rank_what_is_due(db, session)
+    assert listing.id not in _order_list(db, order.id)
     values = {**postings.form_values("order", order), "title": "智慧水务数字化平台建设",
               "description": "供水漏损治理、物联网监测与大数据分析平台"}  # fmt: skip
     postings.save_posting(session, buyer, "order", values, order.id)
-    assert session.scalar(
-        select(Match).where(Match.listing_id == listing.id, Match.order_id == order.id)
-    )
+    _rank_what_is_due(db, session)
+    assert listing.id in _order_list(db, order.id)

@@ -75,7 +75,8 @@ def test_the_funnel_remembers_a_deal_declined_after_it_was_invited(session, fact
     for step in ("interested", "invited"):
         transition(declined, step, actor=staff)
     transition(declined, "declined", actor=staff, reason="价格不合适")
-    _match(session, order, factory.listing(status="published"))  # only recommended
+    recommended = factory.listing(status="published")
+    factory.ranking("order", order.id, [declined.listing_id, recommended.id])  # the order's kept list
     session.flush()
     steps = {s.key: (s.orders, s.matches) for s in reports.dashboard(session, staff).funnel}
     assert steps["matched"] == (1, 2)
