@@ -16,7 +16,6 @@ on none. Every status change goes through `models.lifecycle.transition`, which k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 
@@ -109,21 +108,6 @@ _SERVICE_SIDES = (
 )
 
 
-def order_candidates(
-    session: Session, user: User, order_id: int, request: PageRequest
-) -> tuple[Order, Page]:
-    """The ranked listings recommended for one of the buyer's orders (staff: any order), best first."""
-    order = session.get(Order, order_id)
-    if order is None or not (user.is_staff or order.buyer_id == user.company_id):
-        raise NotFound("No order %(id)s among yours.", id=order_id)
-    stmt = (
-        select(Match)
-        .options(_with_firm(Match.listing, Listing.supplier))  # the order is the one above
-        .where(Match.kind == "order", Match.order_id == order_id, Match.near_miss.is_(False))
-    )
-    return order, paginate(session, stmt, request, _MATCH_SORTS, Match.id)
-
-
 def _own_ids(session: Session, model, owner_column, company_id: int | None) -> list[int]:
     """Ids of the firm's own postings of one model, for the lists below to filter matches by."""
     return list(session.scalars(select(model.id).where(owner_column == company_id)))
@@ -167,67 +151,13 @@ def _firm_page(
     return Page([loaded[i] for i in ids], len(ordered), effective, tuple(_MATCH_SORTS)), loaded
 
 
-@dataclass
-class Recommendations:
-    """The 推荐订单 page: one page of recommended orders, and the best near misses beside them."""
-
-    page: Page
-    near_misses: list[Match]
-
-
-NEAR_MISSES_SHOWN = 10
-
-
-def recommended_orders(session: Session, user: User, request: PageRequest) -> Recommendations:
-    """Published orders recommended for the small firm's listings, and the near misses (orders it fits
-    but for one rule, e.g. a qualification it lacks), best first."""
-    _require_role(user, "small_firm")
-    listings = _own_ids(session, Listing, Listing.supplier_id, user.company_id)
-    rows = session.execute(
-        select(Match.id, Match.near_miss, Match.score, _MATCH_SORTS[_sort_key(request)])
-        .join(Order, Order.id == Match.order_id)
-        .where(
-            Match.kind == "order",
-            Match.listing_id.in_(listings),
-            Order.status == "published",
-            _status_in(SUGGESTED + ("interested",)),
-        )
-    ).all()
-    near = [i for _, i in sorted(((r[2], r[0]) for r in rows if r[1]), reverse=True)][
-        :NEAR_MISSES_SHOWN
-    ]
-    keys = [(r[3], r[0]) for r in rows if not r[1]]
-    page, loaded = _firm_page(session, keys, request, _ORDER_SIDES, near)
-    return Recommendations(page, [loaded[i] for i in near])
-
-
-def recommended_packages(session: Session, user: User, request: PageRequest) -> Page:
-    """Published service packages recommended for the small firm's service demands."""
-    _require_role(user, "small_firm")
-    demands = _own_ids(session, ServiceDemand, ServiceDemand.company_id, user.company_id)
-    keys = session.execute(
-        select(_MATCH_SORTS[_sort_key(request)], Match.id)
-        .join(ServicePackage, ServicePackage.id == Match.package_id)
-        .where(
-            Match.kind == "service",
-            Match.demand_id.in_(demands),
-            ServicePackage.status == "published",
-            _status_in(SUGGESTED),
-        )
-    ).all()
-    return _firm_page(session, [tuple(k) for k in keys], request, _SERVICE_SIDES)[0]
-
-
-def package_demands(
-    session: Session, user: User, request: PageRequest, *, applicants: bool
-) -> Page:
-    """For a provider: small firms' demands matched to its packages (`applicants`: those that applied)."""
+def package_applicants(session: Session, user: User, request: PageRequest) -> Page:
+    """For a provider: the small firms that applied for its packages and wait for an answer."""
     _require_role(user, "service_org")
     packages = _own_ids(session, ServicePackage, ServicePackage.provider_id, user.company_id)
-    statuses = ("applied",) if applicants else SUGGESTED
     keys = session.execute(
         select(_MATCH_SORTS[_sort_key(request)], Match.id).where(
-            Match.kind == "service", Match.package_id.in_(packages), _status_in(statuses)
+            Match.kind == "service", Match.package_id.in_(packages), _status_in(("applied",))
         )
     ).all()
     return _firm_page(session, [tuple(k) for k in keys], request, _SERVICE_SIDES)[0]

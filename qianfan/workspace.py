@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Listing, Match, Order, ServiceDemand, ServicePackage, User
+from models import Listing, Order, ServiceDemand, ServicePackage, User
 
 RECENT = 10
 
@@ -44,21 +44,12 @@ def home_sections(session: Session, user: User) -> list[Section]:
     if user.role == "large_firm":
         return [_section(session, "orders", Order, Order.buyer_id, company_id)]
     if user.role == "small_firm":
-        matches = session.scalars(
-            select(Match)
-            .join(Listing, Listing.id == Match.listing_id)
-            .where(Listing.supplier_id == company_id, Match.near_miss.is_(False))
-            .order_by(Match.score.desc())
-            .limit(RECENT)
-        )
-        total = session.scalar(
-            select(func.count())
-            .select_from(Match)
-            .join(Listing, Listing.id == Match.listing_id)
-            .where(Listing.supplier_id == company_id, Match.near_miss.is_(False))
-        )
+        from qianfan.paging import PageRequest
+        from qianfan.recommendations import recommended_orders
+
+        found = recommended_orders(session, user, PageRequest(1, RECENT, "-score"))
         return [
-            Section("recommended_orders", list(matches), int(total or 0)),
+            Section("recommended_orders", list(found.page.items), found.page.total),
             _section(session, "listings", Listing, Listing.supplier_id, company_id),
             _section(session, "demands", ServiceDemand, ServiceDemand.company_id, company_id),
         ]

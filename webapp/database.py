@@ -28,7 +28,23 @@ def get_session() -> Session:
 
 
 def commit() -> None:
-    get_session().commit()
+    """Commit the request's work; postings it changed are then ranked again in a background job."""
+    session = get_session()
+    session.commit()
+    due = session.info.pop("rematch_due", None)
+    if due:
+        g.rematch_job_id = _start_rematch(due)
+
+
+def _start_rematch(due: list[tuple[str, int]]) -> str:
+    from flask_login import current_user
+
+    from webapp.background import TaskCall, get_jobs
+    from webapp.firm_jobs import JOB_KIND
+
+    call = TaskCall("rematch_postings", {"postings": [list(item) for item in due]})
+    started_by = current_user.id if current_user and current_user.is_authenticated else None
+    return get_jobs().start(JOB_KIND, started_by, call).id
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.errors import DomainError, Forbidden, NotFound
-from qianfan import deals
+from qianfan import deals, recommendations
 from webapp.access import roles_required
 from webapp.database import commit, get_session
 from webapp.errors import translate
@@ -124,6 +124,45 @@ def _register_move(endpoint: str, part: str, roles: tuple[str, ...], call, messa
 
 for _endpoint, _part, _roles, _call, _message in _MOVES:
     _register_move(_endpoint, _part, _roles, _call, _message)
+
+# A recommended pair has no deal row until a side acts on it (qianfan.recommendations.open_pair): these
+# open it, or open it and make the first move, from the list pages.
+PAIR_KINDS = ("order", "service")
+PAIR_MOVES = {endpoint: (roles, call, message) for endpoint, _part, roles, call, message in _MOVES
+              if endpoint in ("mark_seen", "interest", "invite", "apply")}  # fmt: skip
+
+
+def _pair_kind(kind: str) -> str:
+    if kind not in PAIR_KINDS:
+        abort(404)
+    return kind
+
+
+@bp.get("/deals/pair/<kind>/<int:query_id>/<int:candidate_id>")
+@roles_required(*EVERYONE)
+def open_pair(kind: str, query_id: int, candidate_id: int):
+    """The deal page of a recommended pair (its deal row is made when first opened)."""
+    match = recommendations.open_pair(get_session(), current_user, _pair_kind(kind), query_id, candidate_id)
+    commit()
+    return redirect(url_for("deals.show", match_id=match.id))
+
+
+@bp.post("/deals/pair/<kind>/<int:query_id>/<int:candidate_id>/<move>")
+@roles_required(*FIRMS)
+def pair_move(kind: str, query_id: int, candidate_id: int, move: str):
+    """The first move on a recommended pair: interest, invitation or application, from a list page."""
+    if move not in PAIR_MOVES:
+        abort(404)
+    roles, call, message = PAIR_MOVES[move]
+    if current_user.role not in roles:
+        abort(403)
+
+    def do(session):
+        match = recommendations.open_pair(session, current_user, _pair_kind(kind), query_id, candidate_id)
+        return call(session, match.id)
+
+    return _run(do, lambda _result: message(), url_for("deals.open_pair", kind=kind, query_id=query_id,
+                                                        candidate_id=candidate_id))  # fmt: skip
 
 
 @bp.post("/contracts/<int:contract_id>/confirm")

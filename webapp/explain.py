@@ -1,19 +1,19 @@
 """Why a match was made, ready for a page: shared terms with weights, rules passed, what a near miss lacks,
 and the parts of the score, each in the reader's language.
 
-The match service stores the explanation as JSON in `Match.reasons` and `Match.score_parts`
-(see qianfan.matching); rules carry their own Chinese and English labels, so nothing here translates.
+A list entry (qianfan.recommendations.Recommendation) is explained when its page is built; a deal
+(models.Match) keeps the explanation it had when someone acted on it. Both carry `reasons` and
+`score_parts`; rules carry their own Chinese and English labels, so nothing here translates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import g
+from flask import g, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from models import Match
 from webapp.i18n import current_locale
 
 # The parts of a score as the match service names them; a part not listed here shows its own name.
@@ -78,7 +78,7 @@ def _terms(value) -> list[tuple[str, str]]:
     return terms
 
 
-def explain(match: Match) -> Explanation:
+def explain(match) -> Explanation:
     """The match's reasons in the current language."""
     words = _words()
     language = words["language"]
@@ -98,5 +98,20 @@ def explain(match: Match) -> Explanation:
     )
 
 
+def deal_url(entry) -> str:
+    """The deal page of a list entry: its deal row's page, or the address that opens the pair."""
+    if entry.id:
+        return url_for("deals.show", match_id=entry.id)
+    return url_for("deals.open_pair", kind=entry.kind, query_id=entry.query_id, candidate_id=entry.candidate_id)
+
+
+def move_url(entry, move: str) -> str:
+    """Where a list entry's first move (interest, invite, apply) is posted."""
+    if entry.id:
+        return url_for(f"deals.{move}", match_id=entry.id)
+    return url_for("deals.pair_move", kind=entry.kind, query_id=entry.query_id,
+                   candidate_id=entry.candidate_id, move=move)  # fmt: skip
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals["explain"] = explain
+    app.jinja_env.globals.update(explain=explain, deal_url=deal_url, move_url=move_url)

@@ -1,9 +1,8 @@
 """Matching a firm's change again in the background, with its progress on the page.
 
-A changed listing or package rebuilds the matcher's index of candidates (qianfan.matching), which
-takes seconds at programme scale (~6 s for one listing among 20,000): too long to hold a request, and
-the firm should see that its recommendations are being updated. So the web app hands qianfan.postings a
-`rematch` that matches orders and demands at once but keeps listings and packages for a job started
+Ranking a change again takes up to seconds at programme scale (a changed listing rebuilds the matcher's
+index of candidates): too long to hold a request, and the firm should see that its recommendations are
+being updated. So the web app hands qianfan.postings a `rematch` that keeps every change for a job started
 after the commit (webapp.background, qianfan.tasks.matching); the page polls `/matching/<job_id>` until the
 job has finished, from whichever server process answers.
 """
@@ -14,26 +13,22 @@ from flask import Blueprint, abort, jsonify
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from qianfan.postings import rematch_posting
 from webapp.access import roles_required
 from webapp.background import TaskCall, get_jobs
 
-BACKGROUND_KINDS = ("listing", "package")
 JOB_KIND = "firm-rematch"
 
 bp = Blueprint("firm_jobs", __name__)
 
 
 class DeferredRematch:
-    """The `rematch` the web app gives qianfan.postings: orders and demands now, the rest after commit."""
+    """The `rematch` the web app gives qianfan.postings: every change is ranked again after the commit."""
 
     def __init__(self) -> None:
         self.due: list[tuple[str, int]] = []
 
     def __call__(self, session: Session, kind: str, posting) -> None:
-        if kind not in BACKGROUND_KINDS:
-            rematch_posting(session, kind, posting)
-        elif (kind, posting.id) not in self.due:
+        if (kind, posting.id) not in self.due:
             self.due.append((kind, posting.id))
 
     def start(self) -> str | None:
@@ -45,7 +40,7 @@ class DeferredRematch:
 
 
 @bp.get("/matching/<job_id>")
-@roles_required("small_firm", "service_org")
+@roles_required("large_firm", "small_firm", "service_org")
 def status(job_id: str):
     """How far the rematch started by this user has got (JSON); someone else's job is a 404."""
     job = get_jobs().get(job_id)

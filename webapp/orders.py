@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from qianfan import deals
+from qianfan import recommendations
 from webapp import posting_views
 from webapp.access import roles_required
 from webapp.database import get_session
@@ -19,7 +19,7 @@ posting_views.register(bp, "order", "large_firm", "")
 @bp.get("/<int:order_id>/candidates")
 @roles_required("large_firm", "staff", "admin")
 def candidates(order_id: int):
-    order, page = deals.order_candidates(
+    order, page = recommendations.order_candidates(
         get_session(), current_user, order_id, page_request("-score")
     )
     return render_template("orders/candidates.html", order=order, page=page)

@@ -221,7 +221,7 @@ def publish(kind: str, posting_id: int):
     posting = screening.publish(get_session(), current_user, _kind_arg(kind), posting_id)
     commit()
     flash(
-        gettext("Published “%(title)s”; matching has run for it.", title=posting.title), "success"
+        gettext("Published “%(title)s”; it is being matched in the background.", title=posting.title), "success"
     )
     return _back_to_queue(kind)
 
@@ -255,7 +255,7 @@ def screen_many(kind: str):
             done = gettext("%(n)s rejected.", n=len(result.done))
         else:
             result = screening.publish_many(session, current_user, kind, ids)
-            done = gettext("%(n)s published; matching has run for them.", n=len(result.done))
+            done = gettext("%(n)s published; they are being matched in the background.", n=len(result.done))
     except DomainError as err:
         flash(translate(err), "error")
         return _back_to_queue(kind)

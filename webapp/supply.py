@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from qianfan import company_profile, deals
+from qianfan import company_profile, recommendations
 from qianfan.postings import InvalidFields
 from webapp import posting_views
 from webapp.access import roles_required
@@ -74,12 +74,14 @@ def profile():
 @bp.get("/recommended")
 @roles_required("small_firm")
 def recommended():
-    found = deals.recommended_orders(get_session(), current_user, page_request("-score"))
-    return render_template("supply/recommended.html", page=found.page, near=found.near_misses)
+    found = recommendations.recommended_orders(get_session(), current_user, page_request("-score"))
+    return render_template(
+        "supply/recommended.html", page=found.page, near=found.near_misses, coverage=found.coverage
+    )
 
 
 @bp.get("/packages")
 @roles_required("small_firm")
 def packages():
-    page = deals.recommended_packages(get_session(), current_user, page_request("-score"))
+    page = recommendations.recommended_packages(get_session(), current_user, page_request("-score"))
     return render_template("supply/packages.html", page=page)

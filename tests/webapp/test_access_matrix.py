@@ -157,7 +157,15 @@ ENDPOINTS: dict[str, Row] = {
         "/deals/{service_match}/accept", "POST", service_org=HIDDEN, owner="own_service"
     ),
     # A firm follows only the background rematches it started itself (webapp.firm_jobs).
-    "firm_jobs.status": row("/matching/no-such-job", small_firm=HIDDEN, service_org=HIDDEN),
+    "firm_jobs.status": row("/matching/no-such-job", large_firm=HIDDEN, small_firm=HIDDEN, service_org=HIDDEN),
+    # A recommended pair is opened (its deal row made) or first acted on by its two sides only.
+    "deals.open_pair": row(
+        "/deals/pair/order/{order}/{listing}", large_firm=HIDDEN, small_firm=HIDDEN, service_org=HIDDEN,
+        staff=MOVED, owner="own_small", owner_status=MOVED,
+    ),  # fmt: skip
+    "deals.pair_move": row(
+        "/deals/pair/order/{order}/{listing}/interest", "POST", small_firm=HIDDEN, owner="own_small"
+    ),
     # A contract made on the platform has a deal page: its own URL sends there (302) those who may see it.
     "deals.contract": row(
         "/contracts/{contract}",
@@ -286,6 +294,11 @@ def world(factory, session):
     contract = Contract(match_id=contract_match.id, buyer_id=own_large.company_id,
                         supplier_id=own_small.company_id, title=title("合同"), amount_yuan=Decimal("10000"))  # fmt: skip
     session.add(contract)
+    # The kept lists a rematch would leave: the order's candidates, each listing's orders, the demand's packages.
+    factory.ranking("order", order.id, [listing.id, second.id, rival_listing.id], scores=[0.9, 0.8, 0.7])
+    for candidate in (listing, second, rival_listing):
+        factory.ranking("listing", candidate.id, [order.id], scores=[0.9])
+    factory.ranking("demand", demand.id, [package.id], scores=[0.6])
     session.commit()
     return {
         "order": order.id, "listing": listing.id, "demand": demand.id, "package": package.id,

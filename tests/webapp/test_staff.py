@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import CompanyMergeCandidate, Contract, Listing, Match, Order
+from qianfan import matching
 
 
 @pytest.fixture
@@ -109,6 +110,7 @@ def test_the_dashboard_shows_its_figures_as_tables_and_serves_echarts_itself(
             supplier_confirmed_at=datetime.now(UTC), signed_on=date.today(),
         )
     )  # fmt: skip
+    factory.ranking("order", order.id, [listing.id])  # the pair is also in the order's kept list
     session.commit()
     page = english.get("/staff/dashboard").get_data(as_text=True)
     assert (
@@ -215,4 +217,4 @@ def test_the_rematch_button_runs_in_the_background_and_recommends(english, facto
         as_text=True
     )
     session.expire_all()
-    assert session.scalar(select(Match.listing_id).where(Match.order_id == order.id)) == listing.id
+    assert list(matching.ranked_list(session, "order", order.id).candidate_ids) == [listing.id]
