@@ -50,13 +50,23 @@ def _process_alive(pid: int) -> bool:
         return True
 
 
+def holder_gone(holder: str | None) -> bool | None:
+    """For a "host:pid[:anything]" holder (a job's worker, a lock's holder): True if it is a process of
+    this host that no longer runs, False if it still runs, None when this host cannot tell (another host)."""
+    host, _, rest = (holder or "").partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    return not _process_alive(int(pid))
+
+
 def worker_gone(job: Job, now: datetime | None = None, stale_seconds: int = DEFAULT_STALE_SECONDS) -> bool:
     """Whether a running job's worker has died (see the module docstring)."""
     if job.state != "running":
         return False
-    host, _, pid = (job.worker or "").rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        return not _process_alive(int(pid))
+    gone = holder_gone(job.worker)
+    if gone is not None:
+        return gone
     beat = job.heartbeat_at or job.started_at
     return beat is None or (now or utcnow()) - beat > timedelta(seconds=stale_seconds)
 

@@ -140,6 +140,13 @@ def test_a_live_worker_keeps_its_job_running_and_a_message_delivered_twice_runs_
     assert _job(db, job_id).state == "running"
 
 
+def test_a_holder_on_this_host_is_told_dead_or_alive_and_another_host_is_unknown():
+    host = socket.gethostname()
+    assert jobs.holder_gone(f"{host}:{_dead_pid()}:ab12") is True
+    assert jobs.holder_gone(f"{host}:{os.getpid()}") is False
+    assert jobs.holder_gone("elsewhere:1") is None and jobs.holder_gone(None) is None
+
+
 def test_only_interrupted_or_failed_jobs_are_run_again(db):
     _immediate(db)
     with db.session_scope() as s:
