@@ -74,9 +74,7 @@ class DomainTokenizer:
                     tokenizer.load_userdict(handle)
                 self._stop = frozenset(lexicon.read_word_lines(self.stop_words))
                 self._synonyms = lexicon.read_synonyms(self.synonyms)
-                self.version = _VERSION + lexicon.fingerprint(
-                    self.dictionary, self.stop_words, self.synonyms
-                )
+                self.version = self.words_version()
                 # Notices repeat their phrases (招标范围, 施工图纸范围内...): each run is cut once.
                 self._words = lru_cache(maxsize=200_000)(self._cut)
                 self._jieba = tokenizer
@@ -103,6 +101,10 @@ class DomainTokenizer:
         stop, synonyms = self._stop, self._synonyms
         words = self._jieba.cut_for_search(segment, HMM=True)
         return tuple(synonyms.get(w, w) for w in words if len(w) > 1 and w not in stop)
+
+    def words_version(self) -> str:
+        """Identifies the code and word lists tokens are made with, without loading jieba."""
+        return _VERSION + lexicon.fingerprint(self.dictionary, self.stop_words, self.synonyms)
 
     def posting(self, title: str | None, body: str | None) -> PostingTokens:
         return PostingTokens(tuple(self(title)), tuple(self(body)))

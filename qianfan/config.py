@@ -47,7 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_SERVICE_REVERSE_TOP_K": 50,  # demands kept per service package
     "MATCH_PER_FIRM": 5,  # a firm's listings shown under its best one in an order's candidates
     "MATCH_LOCK_WAIT_SECONDS": 30,
-    "MATCH_PROCESSES": 2,  # a full rematch ranks the two sides in two processes (1: one after the other)  # how long a rematch waits for another one of the same side
+    "MATCH_PROCESSES": 2,  # a full rematch ranks the two sides in two processes (1: one after the other)
+    "MATCH_PARALLEL_FROM": 20_000,  # published postings below which a second process costs more than it saves  # how long a rematch waits for another one of the same side
     "PAGE_SIZE": 20,
     "DASHBOARD_CACHE_SECONDS": 30,  # the staff dashboard is recomputed at most this often (0: every time)
     "SESSION_COOKIE_HTTPONLY": True,

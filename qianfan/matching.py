@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
 import socket
 import threading
 import time
@@ -68,8 +69,6 @@ from qianfan.config import load_settings
 SIGNED_CONTRACT = ("signed", "performing", "completed", "terminated")
 LOCK_STALE_SECONDS = 600
 WRITE_BATCH = 1000  # rows per write transaction: SQLite's write lock is held only this long
-# Below this many published postings a second process costs more (a fresh interpreter) than it saves.
-PARALLEL_FROM = 100_000
 Progress = Callable[[str, int, int], None]
 
 _tokenizer = DomainTokenizer()
@@ -274,8 +273,7 @@ def matcher_options(settings: dict, kind: str) -> dict:
 
 def settings_key(settings: dict, kind: str) -> str:
     """Fingerprint of what shapes a side's rankings: a change means a full rematch of that side."""
-    _tokenizer.fingerprint("", "")  # loads the word lists, which sets their version
-    shape = {"options": matcher_options(settings, kind), "words": _tokenizer.version}
+    shape = {"options": matcher_options(settings, kind), "words": _tokenizer.words_version()}
     return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
@@ -528,6 +526,7 @@ def _settings(settings: dict | None) -> dict:
 
 
 def _rank_side_fully(db, side: Side, settings: dict, now: datetime, progress: Progress | None) -> dict:
+    clock = _Stopwatch()
     with side_lock(db, side.kind, wait_seconds=float(settings.get("MATCH_LOCK_WAIT_SECONDS", 0))) as heartbeat:
         ranked_at = datetime.now(UTC)
         if progress:
@@ -536,14 +535,17 @@ def _rank_side_fully(db, side: Side, settings: dict, now: datetime, progress: Pr
             state = session.get(RankingState, side.kind)
             words_changed = state is None or state.settings_key != settings_key(settings, side.kind)
             ensure_tokens(session, [side.query_name, side.candidate_name], every=words_changed)
+        clock.lap("tokens")
         with db.session_scope() as session:
             firms = _firms(session)
             matcher = fitted_matcher(session, side, settings, firms)
             queries = load_postings(session, side.query_name, firms)
             generation = current_generation(session, side.kind)[0]
+        clock.lap("load")
         if progress:
             progress(side.kind, 1, 3)
         rankings = matcher.rank(queries, now, forward=True, reverse=None)
+        clock.lap("rank")
         heartbeat()
         if progress:
             progress(side.kind, 2, 3)
@@ -552,6 +554,7 @@ def _rank_side_fully(db, side: Side, settings: dict, now: datetime, progress: Pr
         _drop_generations(db, kinds, keep=generation)  # what a killed rematch left behind
         _write(db, side.query_name, new, rankings.forward, ranked_at, heartbeat)
         _write(db, side.candidate_name, new, rankings.reverse, ranked_at, heartbeat)
+        clock.lap("write")
         with db.engine.begin() as connection:
             connection.execute(
                 update(RankingState.__table__).where(RankingState.side == side.kind).values(
@@ -560,9 +563,24 @@ def _rank_side_fully(db, side: Side, settings: dict, now: datetime, progress: Pr
                 )
             )  # fmt: skip
         _drop_generations(db, kinds, keep=new)
+        clock.lap("switch")
         if progress:
             progress(side.kind, 3, 3)
-    return _summary(side, queries, matcher, rankings)
+    peak_mib = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return {**_summary(side, queries, matcher, rankings), "seconds": clock.laps, "peak_mib": peak_mib}
+
+
+class _Stopwatch:
+    """Seconds spent in each stage, for the summary (what `qianfan match --full -v` and the bench print)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def _summary(side: Side, queries, matcher: Matcher, rankings) -> dict:
@@ -584,21 +602,28 @@ def rematch_all(db, progress: Progress | None = None, settings: dict | None = No
     for much of the work)."""
     settings = _settings(settings)
     now = now or datetime.now(UTC)
-    if int(settings.get("MATCH_PROCESSES") or 1) < 2 or _published_count(db) < PARALLEL_FROM:
+    parallel_from = int(settings.get("MATCH_PARALLEL_FROM", 20_000))
+    if int(settings.get("MATCH_PROCESSES") or 1) < 2 or _published_count(db) < parallel_from:
         return {side.kind: _rank_side_fully(db, side, settings, now, progress) for side in SIDES}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # "spawn": a fresh interpreter, never a fork of a process that may hold threads and connections.
-    context = multiprocessing.get_context("spawn")
+    # The service side in a second process, the order side here meanwhile. A process with one thread (the
+    # CLI) forks, after closing its pooled connections so the child inherits none; one with threads (a web
+    # server, a worker) starts a fresh interpreter instead, whose start-up the order side's work hides.
+    single = threading.active_count() == 1
+    if single:
+        db.engine.dispose()
+    context = multiprocessing.get_context("fork" if single else "spawn")
     plain = {k: v for k, v in settings.items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}
-    with ProcessPoolExecutor(len(SIDES), mp_context=context) as pool:
-        futures = {side.kind: pool.submit(_rank_side_in_process, db.url, side.kind, plain, now) for side in SIDES}
-        done = {}
-        for finished, (kind, future) in enumerate(futures.items(), start=1):
-            done[kind] = future.result()
-            if progress:
-                progress(kind, finished, len(futures))
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        service = pool.submit(_rank_side_in_process, db.url, SERVICE_SIDE.kind, plain, now)
+        done = {ORDER_SIDE.kind: _rank_side_fully(db, ORDER_SIDE, settings, now, None)}
+        if progress:
+            progress(ORDER_SIDE.kind, 1, 2)
+        done[SERVICE_SIDE.kind] = service.result()
+        if progress:
+            progress(SERVICE_SIDE.kind, 2, 2)
     return done
 
 
