@@ -147,6 +147,21 @@ def test_a_holder_on_this_host_is_told_dead_or_alive_and_another_host_is_unknown
     assert jobs.holder_gone("elsewhere:1") is None and jobs.holder_gone(None) is None
 
 
+def test_a_starting_worker_frees_the_rematch_locks_of_dead_processes_only(db):
+    from models.ranking import RankingState
+    from qianfan.tasks.worker import recover_interrupted
+
+    _immediate(db)
+    host = socket.gethostname()
+    with db.session_scope() as s:
+        s.merge(RankingState(side="order", locked_by=f"{host}:{_dead_pid()}:ab12", locked_at=datetime.now(UTC)))
+        s.merge(RankingState(side="service", locked_by=f"{host}:{os.getpid()}:cd34", locked_at=datetime.now(UTC)))
+    recover_interrupted()
+    with db.sessionmaker() as reader:
+        locks = dict(reader.execute(select(RankingState.side, RankingState.locked_by)).all())
+    assert locks["order"] is None and locks["service"].endswith(":cd34")
+
+
 def test_only_interrupted_or_failed_jobs_are_run_again(db):
     _immediate(db)
     with db.session_scope() as s:
