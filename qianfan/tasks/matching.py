@@ -6,6 +6,9 @@ its end, then marks the job finished.
 
 from __future__ import annotations
 
+import logging
+
+from qianfan import jobs
 from qianfan.tasks.queue import register
 from qianfan.tasks.runner import JobRun, execute
 
@@ -15,6 +18,7 @@ def rematch_all_work(run: JobRun) -> None:
     # (qianfan.matching): killed before the switch, the previous lists stay whole and the job is re-run.
     from qianfan import matching
 
+    free_dead_rematch_locks(run.db)
     summary = matching.rematch_all(run.db, progress=run.progress, settings=run.settings)
     with run.db.session_scope() as session:
         run.finish(session, {"summary": summary})
@@ -25,6 +29,7 @@ def rematch_postings_work(run: JobRun) -> None:
     from qianfan import matching
 
     due = [tuple(item) for item in run.args.get("postings", [])]
+    free_dead_rematch_locks(run.db)
     run.progress("matching", 0, 1)
     matching.rematch_postings(run.db, due, settings=run.settings)
     run.progress("matching", 1, 1)
@@ -40,3 +45,23 @@ def rematch_all(job_id: str) -> None:
 @register("rematch_postings")
 def rematch_postings(job_id: str) -> None:
     execute(job_id, rematch_postings_work)
+
+
+def free_dead_rematch_locks(db) -> None:
+    """Free the side locks whose holder is a dead process of this host (a worker killed mid-rematch)."""
+    # qianfan.matching takes a lock over once it is LOCK_STALE_SECONDS old; a holder that is a dead
+    # process of this host (qianfan.jobs.holder_gone) is known dead at once, so its re-run need not wait.
+    from sqlalchemy import select, update
+
+    from models.ranking import RankingState
+
+    table = RankingState.__table__
+    with db.engine.begin() as connection:
+        held = connection.execute(select(table.c.side, table.c.locked_by).where(table.c.locked_by.is_not(None))).all()
+        for side, holder in held:
+            if jobs.holder_gone(holder):
+                connection.execute(
+                    update(table).where(table.c.side == side, table.c.locked_by == holder)
+                    .values(locked_by=None, locked_at=None)
+                )  # fmt: skip
+                logging.getLogger(__name__).warning("the %s rematch lock of dead process %s was freed", side, holder)

@@ -15,6 +15,7 @@ from huey.consumer import Consumer
 from qianfan import jobs
 from qianfan.db import Database
 from qianfan.tasks import huey
+from qianfan.tasks.matching import free_dead_rematch_locks
 from qianfan.tasks.queue import configure, runtime
 
 log = logging.getLogger(__name__)
@@ -28,27 +29,8 @@ def recover_interrupted() -> list[str]:
         found = jobs.recover(session, int(settings.get("JOB_STALE_SECONDS", jobs.DEFAULT_STALE_SECONDS)))
     for job_id in found:
         log.warning("job %s was interrupted (its worker died); it can be re-run from its page", job_id)
-    _free_dead_rematch_locks(db)
+    free_dead_rematch_locks(db)
     return found
-
-
-def _free_dead_rematch_locks(db: Database) -> None:
-    # qianfan.matching takes a side's lock over only once it is LOCK_STALE_SECONDS old; a holder that is
-    # a dead process of this host (qianfan.jobs.holder_gone) can be known dead at once.
-    from sqlalchemy import select, update
-
-    from models.ranking import RankingState
-
-    table = RankingState.__table__
-    with db.engine.begin() as connection:
-        held = connection.execute(select(table.c.side, table.c.locked_by).where(table.c.locked_by.is_not(None))).all()
-        for side, holder in held:
-            if jobs.holder_gone(holder):
-                connection.execute(
-                    update(table).where(table.c.side == side, table.c.locked_by == holder)
-                    .values(locked_by=None, locked_at=None)
-                )  # fmt: skip
-                log.warning("the %s rematch lock of dead process %s was freed", side, holder)
 
 
 def run_worker(settings: dict, db: Database, *, workers: int = 1, periodic: bool = False) -> None:
