@@ -345,19 +345,24 @@ class Matcher:
         still choose: pairs above the floor that are matches or near misses."""
         index = self.index_
         qrow, cpos = pairs.qrow, pairs.cpos
+        # Rules and factors see only this chunk's queries (per-query work stays proportional to the chunk).
+        rows = np.unique(qrow)
+        queries = [queries[r] for r in rows]
+        title_rows = title_rows[rows]
+        local = np.searchsorted(rows, qrow)
         outcome = np.full(len(qrow), MATCHED, dtype=np.int16)
         alive = np.ones(len(qrow), dtype=bool)
         for rule in self.rules_:
             if rule.fixable:
                 continue
-            passed = rule.check(index, queries, qrow[alive], cpos[alive], now)
+            passed = rule.check(index, queries, local[alive], cpos[alive], now)
             failed_here = np.flatnonzero(alive)[~passed]
             outcome[failed_here] = self.rule_ids_.index(rule.id)
             alive[failed_here] = False
         keep = np.flatnonzero(alive)
-        q, c = qrow[keep], cpos[keep]
-        title = _pair_products(title_rows, index.title, q, c)
-        parts = factors.compute(self.kind, index, queries, q, c, pairs.text[keep], title)
+        q, c, lq = qrow[keep], cpos[keep], local[keep]
+        title = _row_dots(title_rows, index.title, lq, c)
+        parts = factors.compute(self.kind, index, queries, lq, c, pairs.text[keep], title)
         values = np.stack([parts[f] for f in self.factors_], axis=-1) * self.weights_
         scores = np.round(values.sum(axis=1, dtype=np.float32), 6).astype(np.float32)
         soft_failed = np.zeros(len(keep), dtype=np.int8)
@@ -365,7 +370,7 @@ class Matcher:
         for rule in self.rules_:
             if not rule.fixable:
                 continue
-            passed = rule.check(index, queries, q, c, now)
+            passed = rule.check(index, queries, lq, c, now)
             first_soft = np.where(~passed & (first_soft < 0), self.rule_ids_.index(rule.id), first_soft)
             soft_failed += ~passed
         low = scores < self.score_floor
@@ -459,7 +464,7 @@ class Matcher:
         cpos = np.tile(np.arange(n), len(queries))
         text_rows = self._text_rows(queries)
         text = np.asarray((text_rows @ self.index_.text.T).todense(), dtype=np.float32).ravel()
-        title = _pair_products(self._text_rows(queries, "title"), self.index_.title, qrow, cpos)
+        title = _row_dots(self._text_rows(queries, "title"), self.index_.title, qrow, cpos)
         parts = factors.compute(self.kind, self.index_, queries, qrow, cpos, text, title)
         return np.stack([parts[f] for f in self.factors_], axis=-1).reshape(len(queries), n, -1)
 
@@ -530,11 +535,16 @@ def _coo(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _set_floors(floors: np.ndarray, rows: np.ndarray, found: sp.csr_matrix, depth: int, width: int) -> None:
     """A row whose first stage was cut at `depth` can only be entered above its depth-th similarity."""
-    if depth >= width:
+    if depth >= width or not found.nnz:
         return
     counts = np.diff(found.indptr)
-    for r in np.flatnonzero(counts >= depth):
-        floors[rows[r]] = max(floors[rows[r]], float(found.data[found.indptr[r] : found.indptr[r + 1]].min()))
+    cut = np.flatnonzero(counts >= depth)
+    if not len(cut):
+        return
+    nonempty = np.flatnonzero(counts)
+    lowest = np.empty(len(counts), dtype=found.data.dtype)
+    lowest[nonempty] = np.minimum.reduceat(found.data, found.indptr[nonempty])  # each row's smallest kept
+    floors[rows[cut]] = np.maximum(floors[rows[cut]], lowest[cut])
 
 
 def _merge(pieces: list, n: int) -> _Pairs:
@@ -550,13 +560,22 @@ def _merge(pieces: list, n: int) -> _Pairs:
     if not len(qrow):
         return _merge([], n)
     keys = qrow * n + cpos
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)  # a pair's duplicates carry the same values, so which one is kept is moot
     keys = keys[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     first = order[starts]
     fwd = np.logical_or.reduceat(forward[order], starts)
     rev = np.logical_or.reduceat(reverse[order], starts)
     return _Pairs(qrow[first], cpos[first], text[first], fwd, rev)  # sorted by query row
+
+
+def _row_dots(left: sp.csr_matrix, right: sp.csr_matrix, lrow: np.ndarray, rrow: np.ndarray) -> np.ndarray:
+    """Dot products of given (left row, right row) pairs, one pair at a time in C (titles are a few terms,
+    so this reads little); a pair's value does not depend on the other pairs computed with it."""
+    if not len(lrow):
+        return np.zeros(0, dtype=np.float32)
+    products = left[lrow].multiply(right[rrow])
+    return np.asarray(products.sum(axis=1), dtype=np.float32).ravel()
 
 
 def _pair_products(left: sp.csr_matrix, right: sp.csr_matrix, lrow: np.ndarray, rrow: np.ndarray) -> np.ndarray:

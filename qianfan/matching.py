@@ -112,42 +112,68 @@ def ensure_tokens(
     session: Session, kinds: Iterable[str] = tuple(MODELS), ids: dict | None = None, every: bool = True
 ) -> int:
     """Tokenise published postings whose kept tokens are missing or were made from other text or word
-    lists; returns how many were. `ids`: only these ids per kind. `every=False`: only postings changed
-    since they were last ranked (the others' tokens were checked then), so a steady-state rematch does
-    not read every text again."""
+    lists, in the caller's transaction; returns how many were. `ids`: only these ids per kind.
+    `every=False`: only postings changed since they were last ranked (the others' tokens were checked then),
+    so a steady-state rematch does not read every text again."""
     changed = 0
     for kind in kinds:
-        model = MODELS[kind]
-        columns = [model.id, model.title, model.description, model.tokens]
-        columns.append(model.tags if kind == "listing" else model.id.label("no_tags"))
-        stmt = select(*columns).where(model.status == "published")
-        if ids is not None:
-            stmt = stmt.where(model.id.in_(list(ids.get(kind, ()))))
-        if not every:
-            side = SIDE_OF[kind].kind
-            generation = current_generation(session, side)[0]
-            ranking = select(Ranking.posting_id, Ranking.updated_at).where(
-                Ranking.posting_kind == kind, Ranking.generation == generation
-            ).subquery()
-            stmt = stmt.outerjoin(ranking, ranking.c.posting_id == model.id).where(
-                or_(model.tokens.is_(None), ranking.c.posting_id.is_(None), model.updated_at > ranking.c.updated_at)
-            )
-        stale = []
-        for row in session.execute(stmt):
-            title, body = posting_text(row.title, row.description, row[4] if kind == "listing" else None)
-            if not _tokenizer.is_current(row.tokens, title, body):
-                stale.append({"row_id": row.id, "tokens": _tokenizer.pack(title, body)})
-        if stale:
-            # The posting's updated_at (what "changed since ranked" reads) stays as it was.
-            table = model.__table__
-
-            session.connection().execute(
-                update(table).where(table.c.id == bindparam("row_id"))
-                .values(tokens=bindparam("tokens"), updated_at=table.c.updated_at),
-                stale,
-            )
-            changed += len(stale)
+        for batch in _stale_tokens(session, kind, ids, every):
+            _write_tokens(session.connection(), kind, batch)
+            changed += len(batch)
     return changed
+
+
+def ensure_tokens_in_batches(db, kinds: Iterable[str], every: bool) -> int:
+    """ensure_tokens for a rematch: each batch of new tokens is written in a short transaction of its own,
+    so that tokenising a whole 10× demo never holds SQLite's write lock for more than a moment."""
+    changed = 0
+    for kind in kinds:
+        with db.session_scope() as reader:
+            batches = list(_stale_tokens(reader, kind, None, every))
+        for batch in batches:
+            with db.engine.begin() as connection:
+                _write_tokens(connection, kind, batch)
+            changed += len(batch)
+    return changed
+
+
+def _stale_tokens(session: Session, kind: str, ids: dict | None, every: bool, size: int = 2000):
+    """Batches of {"row_id", "tokens"} for the published postings of `kind` whose tokens are stale."""
+    model = MODELS[kind]
+    columns = [model.id, model.title, model.description, model.tokens]
+    columns.append(model.tags if kind == "listing" else model.id.label("no_tags"))
+    stmt = select(*columns).where(model.status == "published")
+    if ids is not None:
+        stmt = stmt.where(model.id.in_(list(ids.get(kind, ()))))
+    if not every:
+        side = SIDE_OF[kind].kind
+        generation = current_generation(session, side)[0]
+        ranking = select(Ranking.posting_id, Ranking.updated_at).where(
+            Ranking.posting_kind == kind, Ranking.generation == generation
+        ).subquery()
+        stmt = stmt.outerjoin(ranking, ranking.c.posting_id == model.id).where(
+            or_(model.tokens.is_(None), ranking.c.posting_id.is_(None), model.updated_at > ranking.c.updated_at)
+        )
+    stale = []
+    for row in session.execute(stmt):
+        title, body = posting_text(row.title, row.description, row[4] if kind == "listing" else None)
+        if not _tokenizer.is_current(row.tokens, title, body):
+            stale.append({"row_id": row.id, "tokens": _tokenizer.pack(title, body)})
+            if len(stale) >= size:
+                yield stale
+                stale = []
+    if stale:
+        yield stale
+
+
+def _write_tokens(connection, kind: str, batch: list[dict]) -> None:
+    # The posting's updated_at (what "changed since ranked" reads) stays as it was.
+    table = MODELS[kind].__table__
+    connection.execute(
+        update(table).where(table.c.id == bindparam("row_id"))
+        .values(tokens=bindparam("tokens"), updated_at=table.c.updated_at),
+        batch,
+    )
 
 
 # --- records, loaded with Core column selects -------------------------------------------------------
@@ -534,7 +560,7 @@ def _rank_side_fully(db, side: Side, settings: dict, now: datetime, progress: Pr
         with db.session_scope() as session:
             state = session.get(RankingState, side.kind)
             words_changed = state is None or state.settings_key != settings_key(settings, side.kind)
-            ensure_tokens(session, [side.query_name, side.candidate_name], every=words_changed)
+        ensure_tokens_in_batches(db, [side.query_name, side.candidate_name], every=words_changed)
         clock.lap("tokens")
         with db.session_scope() as session:
             firms = _firms(session)
@@ -699,8 +725,7 @@ def _rematch_side(db, side: Side, changed_queries: set[int], changed_candidates:
     wait = float(settings.get("MATCH_LOCK_WAIT_SECONDS", 30))
     with side_lock(db, side.kind, wait_seconds=wait):
         ranked_at = datetime.now(UTC)
-        with db.session_scope() as session:
-            ensure_tokens(session, [side.query_name, side.candidate_name], every=False)
+        ensure_tokens_in_batches(db, [side.query_name, side.candidate_name], every=False)
         with db.session_scope() as session:
             generation = current_generation(session, side.kind)[0]
             firms = _firms(session)

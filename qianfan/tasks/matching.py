@@ -1,4 +1,5 @@
-"""The rematch tasks: a full rematch (staff, schedule) and a firm's changed postings matched again.
+"""The rematch tasks: a full rematch (staff), the scheduled catch-up of what changed, and the postings a
+request changed, matched again after its commit.
 
 Each calls the matching service, which commits its lists in short batches and makes them current at
 its end, then marks the job finished.
@@ -35,6 +36,24 @@ def rematch_postings_work(run: JobRun) -> None:
     run.progress("matching", 1, 1)
     with run.db.session_scope() as session:
         run.finish(session, {"postings": [list(item) for item in due]})
+
+
+def rematch_changed_work(run: JobRun) -> None:
+    """The scheduled catch-up: what changed since it was ranked (a side ranked whole when its weights,
+    rules or words changed)."""
+    from qianfan import matching
+
+    free_dead_rematch_locks(run.db)
+    run.progress("matching", 0, 1)
+    done = matching.rematch_changed(run.db, settings=run.settings)
+    run.progress("matching", 1, 1)
+    with run.db.session_scope() as session:
+        run.finish(session, {"changed": done.get("changed", {})})
+
+
+@register("rematch_changed")
+def rematch_changed(job_id: str) -> None:
+    execute(job_id, rematch_changed_work)
 
 
 @register("rematch_all")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import Job
 from qianfan import jobs
-from qianfan.tasks.matching import rematch_all_work
+from qianfan.tasks.matching import rematch_changed_work
 from qianfan.tasks.queue import huey, runtime
 from qianfan.tasks.runner import execute
 
@@ -52,7 +52,7 @@ def start_scheduled_rematch(ts: datetime) -> str | None:
     db, _ = runtime()
     try:
         with db.session_scope() as session:
-            return jobs.create(session, kind="rematch", task="rematch_all", started_by_id=None,
+            return jobs.create(session, kind="rematch", task="rematch_changed", started_by_id=None,
                                schedule_key=slot_key(ts)).id  # fmt: skip
     except IntegrityError:
         log.info("scheduled rematch %s already started elsewhere", slot_key(ts))
@@ -63,7 +63,7 @@ def start_scheduled_rematch(ts: datetime) -> str | None:
 def scheduled_rematch() -> None:
     job_id = start_scheduled_rematch(datetime.now(UTC))
     if job_id is not None:
-        execute(job_id, rematch_all_work)
+        execute(job_id, rematch_changed_work)
 
 
 def prune_due(ts: datetime) -> bool:
