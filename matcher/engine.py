@@ -238,13 +238,13 @@ class Matcher:
             if forward and len(positions):
                 found = self._topn(group_rows, block_t, self.retrieval_depth)
                 q, c, v = _coo(found)
-                pieces.append((rows[q], positions[c], v, True, False))
+                pieces.append((rows[q].astype(np.int32), positions[c].astype(np.int32), v, True, False))
                 _set_floors(floors["forward"], rows, found, self.retrieval_depth, len(positions))
             wanted = positions[reverse_wanted[positions]]
             if len(wanted):
                 found = self._topn(index.text[wanted], group_rows.T.tocsr(), self.reverse_depth)
                 c, q, v = _coo(found)
-                pieces.append((rows[q], wanted[c], v, False, True))
+                pieces.append((rows[q].astype(np.int32), wanted[c].astype(np.int32), v, False, True))
                 # A candidate's floor across query groups: the lowest, so that a check against it
                 # never misses a query that would enter its first stage.
                 group_floor = np.full(len(wanted), self.text_floor, dtype=np.float32)
@@ -265,7 +265,7 @@ class Matcher:
                 cpos.append(position)
         if not qrow:
             return None
-        qrow, cpos = np.array(qrow, dtype=np.int64), np.array(cpos, dtype=np.int64)
+        qrow, cpos = np.array(qrow, dtype=np.int32), np.array(cpos, dtype=np.int32)
         if not forward:
             keep = reverse_wanted[cpos]
             qrow, cpos = qrow[keep], cpos[keep]
@@ -530,7 +530,7 @@ def _default_vectorizer() -> TextVectorizer:
 
 def _coo(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     coo = matrix.tocoo()
-    return coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(np.float32)
+    return coo.row.astype(np.int32), coo.col.astype(np.int32), coo.data.astype(np.float32)
 
 
 def _set_floors(floors: np.ndarray, rows: np.ndarray, found: sp.csr_matrix, depth: int, width: int) -> None:
@@ -559,7 +559,7 @@ def _merge(pieces: list, n: int) -> _Pairs:
     reverse = np.concatenate([np.broadcast_to(p[4], len(p[0])) for p in pieces])
     if not len(qrow):
         return _merge([], n)
-    keys = qrow * n + cpos
+    keys = qrow.astype(np.int64) * n + cpos
     order = np.argsort(keys)  # a pair's duplicates carry the same values, so which one is kept is moot
     keys = keys[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])

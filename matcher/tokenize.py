@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -128,7 +129,8 @@ class DomainTokenizer:
 
 
 def unpack(packed: Iterable[str]) -> PostingTokens:
-    """Kept tokens back into fields (the fingerprint is dropped)."""
-    items = list(packed)[1:]
+    """Kept tokens back into fields (the fingerprint is dropped). Tokens are interned: a 10× market holds
+    millions of them but only a vocabulary's worth of distinct words, so each word is kept once."""
+    items = [sys.intern(token) for token in packed][1:]
     cut = items.index(FIELD_BREAK) if FIELD_BREAK in items else len(items)
     return PostingTokens(tuple(items[:cut]), tuple(items[cut + 1 :]))

@@ -48,7 +48,8 @@ def demo_command(app: AppContext, scale: str, seed: int, skip_if_loaded: bool) -
     matched = rematch_all(app.db, settings=app.settings)
     click.echo(f"matched in {time.perf_counter() - matching_started:.1f} s:")
     for side, figures in matched.items():
-        click.echo(f"  {side}: " + ", ".join(f"{k} {v:,}" for k, v in figures.items()))
+        counts = {k: v for k, v in figures.items() if isinstance(v, int)}
+        click.echo(f"  {side}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     with app.db.session_scope() as session:
         deals = advance_demo_deals(session, random.Random(f"{seed}:deals"))
     click.echo("deals advanced: " + (", ".join(f"{k} {v:,}" for k, v in deals.items()) or "none"))

@@ -41,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     # similar orders, above a text similarity floor; every pair in either list is then scored.
     "MATCH_RETRIEVAL_DEPTH": 1000,  # listings considered per order
     "MATCH_SERVICE_RETRIEVAL_DEPTH": 100,  # packages considered per service demand
-    "MATCH_REVERSE_DEPTH": 50,  # orders considered per listing, demands per package
+    "MATCH_REVERSE_DEPTH": 30,  # orders considered per listing, demands per package
     "MATCH_TEXT_FLOOR": 0.0,
     "MATCH_REVERSE_TOP_K": 20,  # orders kept per listing (a small firm's 推荐订单 come from these)
     "MATCH_SERVICE_REVERSE_TOP_K": 50,  # demands kept per service package

@@ -64,6 +64,7 @@ from models import (
     ServicePackage,
 )
 from models.errors import DomainError
+from qianfan import jobs
 from qianfan.config import load_settings
 
 SIGNED_CONTRACT = ("signed", "performing", "completed", "terminated")
@@ -272,7 +273,10 @@ def load_postings(
     stmt = select(*(getattr(model, c) for c in _COLUMNS[kind])).where(model.status == "published")
     if ids is not None:
         stmt = stmt.where(model.id.in_(sorted(set(ids))))
-    return [_record(kind, row, firms) for row in session.execute(stmt.order_by(model.id))]
+    # Streamed: each row's decoded tokens become the record's interned tuple and are let go at once
+    # (all rows decoded first held 1.4 GB at 10×, the records alone 0.3 GB).
+    rows = session.execute(stmt.order_by(model.id).execution_options(yield_per=2000))
+    return [_record(kind, row, firms) for row in rows]
 
 
 # --- the fitted matcher, kept while the candidate side is unchanged -------------------------------
@@ -513,13 +517,14 @@ def side_lock(db, side: str, wait_seconds: float = 0.0):
     while True:
         now = datetime.now(UTC)
         with db.engine.begin() as connection:
+            current = connection.execute(select(table.c.locked_by).where(table.c.side == side)).scalar()
+            # A holder that is a dead process of this host is known dead at once; one elsewhere, once its
+            # lock has not been refreshed for LOCK_STALE_SECONDS.
+            free = [table.c.locked_by.is_(None), table.c.locked_at < now - timedelta(seconds=LOCK_STALE_SECONDS)]
+            if current is not None and jobs.holder_gone(current) is True:
+                free.append(table.c.locked_by == current)
             taken = connection.execute(
-                update(table)
-                .where(
-                    table.c.side == side,
-                    or_(table.c.locked_by.is_(None), table.c.locked_at < now - timedelta(seconds=LOCK_STALE_SECONDS)),
-                )
-                .values(locked_by=holder, locked_at=now)
+                update(table).where(table.c.side == side, or_(*free)).values(locked_by=holder, locked_at=now)
             ).rowcount
         if taken == 1:
             break

@@ -66,7 +66,8 @@ def live_server(live_db) -> Iterator[str]:
 
     from webapp import create_app
 
-    app = create_app({"DATABASE_URL": live_db.url})
+    # Jobs (the rematch after a publication) run in the request that queues them, after its commit.
+    app = create_app({"DATABASE_URL": live_db.url, "QUEUE_URL": "immediate"})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -88,8 +88,10 @@ def test_an_order_goes_from_posting_to_a_signed_contract_counted_on_the_dashboar
     assert supplier.get_by_text("智慧道路巡检系统").first.is_visible()
     _shot(supplier, screenshots, "05-recommended-orders")
     interest = supplier.locator('form[action$="/interest"]').first.get_attribute("action")
-    match_id = int(re.search(r"/deals/(\d+)/interest", interest).group(1))
+    assert re.search(rf"/deals/pair/order/{order_id}/\d+/interest", interest)  # no deal row until now
     _post(supplier, interest)
+    links = supplier.locator('main a[href^="/deals/"]').evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    match_id = next(int(m.group(1)) for href in links if (m := re.fullmatch(r"/deals/(\d+)", href)))
 
     buyer.goto(f"/orders/{order_id}/candidates")
     _shot(buyer, screenshots, "06-order-candidates")

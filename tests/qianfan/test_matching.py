@@ -243,6 +243,21 @@ def test_a_lock_left_by_a_dead_rematch_is_taken_over(db, session, factory):
     assert matching.rematch_all(db, settings=SETTINGS, now=NOW)["order"]["queries"] == 3
 
 
+def test_a_lock_held_by_a_dead_process_of_this_host_is_taken_at_once(db, session, factory):
+    import socket
+    import subprocess
+    import sys
+
+    _market(factory)
+    session.commit()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    matching._ensure_state(db, "order")
+    with db.session_scope() as s:
+        state = s.get(RankingState, "order")
+        state.locked_by, state.locked_at = f"{socket.gethostname()}:{dead.stdout.strip()}:x", datetime.now(UTC)
+    assert matching.rematch_all(db, settings=SETTINGS, now=NOW)["order"]["queries"] == 3
+
+
 def test_a_rematch_killed_part_way_leaves_the_previous_lists_whole(db, session, factory, monkeypatch):
     orders, listings = _market(factory)
     session.commit()
