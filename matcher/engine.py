@@ -182,6 +182,18 @@ class Matcher:
         self._blocks: dict[frozenset | None, tuple[np.ndarray, sp.csr_matrix]] = {}
         return self
 
+    def __getstate__(self) -> dict:
+        # Rules hold functions made at import time; they are taken again from matcher.rules on load.
+        state = self.__dict__.copy()
+        state.pop("rules_", None)
+        state["_blocks"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "index_" in state:
+            self.rules_ = rules_for(self.kind, self.rules)
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "index_"):
             raise RuntimeError("Matcher is not fitted; call fit(candidates) first")

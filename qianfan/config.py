@@ -40,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     # The first stage (matcher.engine): each order's most similar listings by text, each listing's most
     # similar orders, above a text similarity floor; every pair in either list is then scored.
     "MATCH_RETRIEVAL_DEPTH": 1000,  # listings considered per order
-    "MATCH_SERVICE_RETRIEVAL_DEPTH": 100,  # packages considered per service demand
+    "MATCH_SERVICE_RETRIEVAL_DEPTH": 50,  # packages considered per service demand (5× those kept)
     "MATCH_REVERSE_DEPTH": 30,  # orders considered per listing, demands per package
     "MATCH_TEXT_FLOOR": 0.0,
     "MATCH_REVERSE_TOP_K": 20,  # orders kept per listing (a small firm's 推荐订单 come from these)

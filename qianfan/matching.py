@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import resource
 import socket
 import threading
@@ -42,6 +43,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
@@ -65,7 +67,7 @@ from models import (
 )
 from models.errors import DomainError
 from qianfan import jobs
-from qianfan.config import load_settings
+from qianfan.config import instance_dir, load_settings
 
 SIGNED_CONTRACT = ("signed", "performing", "completed", "terminated")
 LOCK_STALE_SECONDS = 600
@@ -332,7 +334,9 @@ def _candidate_version(session: Session, side: Side) -> tuple:
 
 
 def fitted_matcher(session: Session, side: Side, settings: dict, firms: dict[int, Firm] | None = None) -> Matcher:
-    """The matcher of `side` fitted on the published candidates, from memory when nothing changed."""
+    """The matcher of `side` fitted on the published candidates: from memory, or from the checkpoint in
+    the instance folder (a new process, e.g. `qianfan match`), when the candidates have not changed since;
+    otherwise fitted again and checkpointed."""
     options = matcher_options(settings, side.kind)
     engine = session.get_bind()
     key = (side.kind, repr(sorted(options.items())))
@@ -341,11 +345,49 @@ def fitted_matcher(session: Session, side: Side, settings: dict, firms: dict[int
         found = _cache.get(engine, {}).get(key)
     if found and found[0] == version:
         return found[1]
-    firms = firms if firms is not None else _firms(session)
-    matcher = Matcher(**options).fit(load_postings(session, side.candidate_name, firms))
+    checkpoint = _checkpoint_path(engine, key)
+    matcher = _read_checkpoint(checkpoint, version)
+    if matcher is None:
+        firms = firms if firms is not None else _firms(session)
+        matcher = Matcher(**options).fit(load_postings(session, side.candidate_name, firms))
+        _write_checkpoint(checkpoint, version, matcher)
     with _cache_lock:
         _cache.setdefault(engine, {})[key] = (version, matcher)
     return matcher
+
+
+def _checkpoint_path(engine, key: tuple) -> Path:
+    # One file per database and matcher options; the instance folder is the deployment's own (it holds
+    # the secret key too), so reading a pickle from it trusts no one new.
+    name = hashlib.sha256(f"{engine.url.render_as_string(hide_password=True)}|{key}".encode()).hexdigest()[:24]
+    return instance_dir() / "matchers" / f"{key[0]}-{name}.pickle"
+
+
+def _read_checkpoint(path: Path, version: tuple) -> Matcher | None:
+    try:
+        with path.open("rb") as handle:
+            saved_version, matcher = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
+        return None
+    return matcher if saved_version == version else None
+
+
+def _write_checkpoint(path: Path, version: tuple, matcher: Matcher) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        with temporary.open("wb") as handle:
+            pickle.dump((version, matcher), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)  # whole or not at all, for readers in other processes
+    except OSError:
+        pass  # a checkpoint only saves time
+
+
+def _query_firms(session: Session, side: Side) -> dict[int, Firm]:
+    """The firms behind the published queries of `side` (all of them only where the queries need it)."""
+    model = side.query_model
+    owner = getattr(model, OWNER[side.query_name])
+    return _firms(session, session.scalars(select(owner).where(model.status == "published").distinct()).all())
 
 
 # --- kept lists: packing, reading, writing --------------------------------------------------------
@@ -568,9 +610,8 @@ def _rank_side_fully(db, side: Side, settings: dict, now: datetime, progress: Pr
         ensure_tokens_in_batches(db, [side.query_name, side.candidate_name], every=words_changed)
         clock.lap("tokens")
         with db.session_scope() as session:
-            firms = _firms(session)
-            matcher = fitted_matcher(session, side, settings, firms)
-            queries = load_postings(session, side.query_name, firms)
+            matcher = fitted_matcher(session, side, settings)
+            queries = load_postings(session, side.query_name, _query_firms(session, side))
             generation = current_generation(session, side.kind)[0]
         clock.lap("load")
         if progress:
