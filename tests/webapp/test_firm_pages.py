@@ -295,3 +295,29 @@ def test_a_changed_listing_is_matched_again_in_the_background_with_progress(
     client.submit("/logout")
     client.login("provider")
     assert client.get(f"/matching/{job_id}").status_code == 404  # only who started it follows it
+
+
+def test_a_firm_without_recommendations_is_told_why(client, firms, factory, session, db):
+    from qianfan import matching
+    from qianfan.config import DEFAULTS
+
+    buyer, supplier, _ = firms
+    factory.order(buyer=buyer.company, status="published", title="智慧水务漏损监测平台",
+                  description="供水管网漏损监测", region_code="110108")  # fmt: skip
+    listing = factory.listing(supplier=supplier.company, status="published", title="办公家具", description="办公桌椅")
+    session.commit()
+    settings = {**DEFAULTS, "MATCH_PROCESSES": 1}
+    matching.rematch_all(db, settings=settings)
+    client.login("supplier")
+    _english(client)
+    page = client.get("/supply/recommended").get_data(as_text=True)
+    assert "No open order shares the key words of your listings" in page
+
+    # Now the text fits, but the listing serves another region only: the rule is named.
+    edited = session.get(type(listing), listing.id)
+    edited.title, edited.description, edited.region_codes = "水务漏损监测系统", "管网漏损监测", ["310000"]
+    session.commit()
+    matching.rematch_postings(db, [("listing", listing.id)], settings=settings)
+    page = client.get("/supply/recommended").get_data(as_text=True)
+    assert "excluded by the rule “Serves the order&#39;s region”" in page or "Serves the order" in page
+    assert "1 open orders fit the text of your listings" in page
