@@ -253,7 +253,7 @@ def listings_csv(rows: int, tag: str) -> bytes:
 
 
 def heavy_processes() -> list[str]:
-    """Other benchmarks or CI test runs sharing the machine (bench_matcher.py, a pytest under /tmp/ci)."""
+    """Other work sharing the machine: bench_matcher.py, or anything run from /tmp/ci (a CI run)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -268,8 +268,7 @@ def heavy_processes() -> list[str]:
         except OSError:
             continue
         if int(pid) != os.getpid() and (
-            "bench_matcher.py" in cmd
-            or ("pytest" in cmd and ("/tmp/ci" in cmd or cwd.startswith("/tmp/ci")))
+            "bench_matcher.py" in cmd or "/tmp/ci" in cmd or cwd.startswith("/tmp/ci")
         ):
             found.append(f"{pid} {cmd[:100]}")
     return found
@@ -349,7 +348,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     worker = _spawn([str(BIN / "qianfan"), "worker"], env, worker_log)
     try:
         _wait_up(port, web, web_log)
-        measure(args, port, accounts, orders, tmp)
+        measure(args, port, accounts, orders, {"gunicorn": web.pid, "qianfan worker": worker.pid})
     finally:
         _stop(web, signal.SIGTERM)
         _stop(worker, signal.SIGINT)
@@ -359,7 +358,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
               f"{worker_log.read_text(errors='replace').count('Traceback')} tracebacks ({tmp})")  # fmt: skip
 
 
-def measure(args, port: int, accounts: dict, orders: dict, tmp: Path) -> None:
+def measure(args, port: int, accounts: dict, orders: dict, pids: dict[str, int]) -> None:
     stats = Stats()
     counts = {role: max(1, round(args.users * share)) for role, share in ROLE_SHARE}
     counts["supplier"] += args.users - sum(counts.values())
@@ -380,6 +379,7 @@ def measure(args, port: int, accounts: dict, orders: dict, tmp: Path) -> None:
     jobs_staff.login(*accounts["staff"][0])
 
     load_before = os.getloadavg()
+    cpu_before = cpu_seconds(pids)
     begin = time.perf_counter()
     deadline = begin + args.seconds
     barrier = threading.Barrier(len(users) + 2)
@@ -447,6 +447,7 @@ def measure(args, port: int, accounts: dict, orders: dict, tmp: Path) -> None:
     for thread in threads[:-1]:
         thread.join(timeout=args.seconds + 120)
     load_end = os.getloadavg()
+    cpu_end = cpu_seconds(pids)
     threads[-1].join(timeout=args.jobs_grace + 120)
     wall = time.perf_counter() - begin
     retries = sum(b.retries for b, _ in users) + jobs_staff.retries
@@ -471,6 +472,11 @@ def measure(args, port: int, accounts: dict, orders: dict, tmp: Path) -> None:
         print(_line("  no job running", [r for r in users_rows if not first <= r[1] <= last]))
     print(f"\nthroughput: {len(users_rows) / args.seconds:.1f} requests/s; GETs re-sent on a connection the server "
           f"had closed: {retries}")  # fmt: skip
+    used = {k: cpu_end[k] - cpu_before[k] for k in cpu_end if k != "wall"}
+    spent = used.pop("machine busy")
+    used["PostgreSQL and the rest"] = spent - sum(used.values())
+    print(f"CPU over the users' {used_wall(cpu_before, cpu_end):.0f} s: the 2 cores {100 * spent / (2 * used_wall(cpu_before, cpu_end)):.0f} % busy; "
+          + ", ".join(f"{k} {v / spent * 100:.0f} %" for k, v in used.items()))  # fmt: skip
     for note in stats.error_notes[:15]:
         print("  error:", note)
     for kind in ("rematch", "import"):
@@ -493,6 +499,31 @@ def measure(args, port: int, accounts: dict, orders: dict, tmp: Path) -> None:
           f"{'MET' if met else 'MISSED'}; both jobs finished: {finished}")  # fmt: skip
     print(f"load average (1, 5, 15 min) at the start {', '.join(f'{x:.2f}' for x in load_before)}, "
           f"at the users' end {', '.join(f'{x:.2f}' for x in load_end)}; wall {wall:.0f} s")  # fmt: skip
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far: the machine's (busy, all cores), this load generator's, and each server's with
+    its reaped children (gunicorn's recycled processes count in its master's)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    found = {"machine busy": (sum(cpu) - cpu[3] - cpu[4]) / tick, "wall": time.monotonic()}
+    own = os.times()
+    found["load generator (this process)"] = own.user + own.system
+    for name, pid in pids.items():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = sum(int(x) for x in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            try:
+                child_fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(x) for x in child_fields[11:13]) / tick
+        found[name] = total
+    return found
+
+
+def used_wall(before: dict, after: dict) -> float:
+    return after["wall"] - before["wall"]
 
 
 def report_jobs(url: str, jobs: dict) -> None:
@@ -560,7 +591,7 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=3000)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--wait-quiet", type=float, default=0.0,
-                        help="first wait up to this many minutes while bench_matcher.py or a CI pytest runs")  # fmt: skip
+                        help="first wait up to this many minutes while bench_matcher.py or a CI run (/tmp/ci) runs")  # fmt: skip
     args = parser.parse_args()
     for part in (args.database, args.queue):
         host = urllib.parse.urlsplit(part).hostname
