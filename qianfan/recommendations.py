@@ -299,23 +299,24 @@ def _coverage(session: Session, posting_ids: list[int], lists: dict, side: str) 
 def recommended_packages(session: Session, user: User, request: PageRequest) -> Page:
     """Published service packages recommended for the small firm's service demands (not yet applied for)."""
     _require_role(user, "small_firm")
-    demand_ids = _own(session, ServiceDemand, ServiceDemand.company_id, user.company_id)
-    lists = matching.ranked_lists(session, "demand", demand_ids)
-    rows = [(d, *entry, ranked.ranked_at) for d, ranked in lists.items() for entry in _entries(ranked) if entry[3] is None]
-    return _service_page(session, rows, request, query_is_demand=True)
+    return _service_page(session, "demand", _own(session, ServiceDemand, ServiceDemand.company_id, user.company_id),
+                         request)  # fmt: skip
 
 
 def package_demands(session: Session, user: User, request: PageRequest) -> Page:
     """For a provider: small firms' demands recommended for its published packages (not yet applied)."""
     _require_role(user, "service_org")
-    package_ids = _own(session, ServicePackage, ServicePackage.provider_id, user.company_id)
-    lists = matching.ranked_lists(session, "package", package_ids)
-    rows = [(p, *entry, ranked.ranked_at) for p, ranked in lists.items() for entry in _entries(ranked) if entry[3] is None]
-    return _service_page(session, rows, request, query_is_demand=False)
+    return _service_page(
+        session, "package", _own(session, ServicePackage, ServicePackage.provider_id, user.company_id), request
+    )
 
 
-def _service_page(session: Session, rows: list[tuple], request: PageRequest, query_is_demand: bool) -> Page:
-    """Entries of demand–package pairs from list rows (owner id, other id, score, parts, failed, ranked_at)."""
+def _service_page(session: Session, kind: str, posting_ids: list[int], request: PageRequest) -> Page:
+    """The matches (not near misses) in the kept lists of these demands or packages, as demand–package entries."""
+    lists = matching.ranked_lists(session, kind, posting_ids)
+    rows = [(owner, *entry, ranked.ranked_at) for owner, ranked in lists.items()
+            for entry in _entries(ranked) if entry[3] is None]  # fmt: skip
+    query_is_demand = kind == "demand"
     pairs = [(r[0], r[1]) if query_is_demand else (r[1], r[0]) for r in rows]
     demands = _loaded(session, ServiceDemand, [d for d, _ in pairs], joinedload(ServiceDemand.company))
     packages = _loaded(session, ServicePackage, [p for _, p in pairs], joinedload(ServicePackage.provider))
