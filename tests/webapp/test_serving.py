@@ -23,9 +23,14 @@ def server(db):
     thread = threading.Thread(target=served.run, daemon=True)
     thread.start()
     yield served.effective_host, served.effective_port
-    served.close()
+    # Stop the loop before closing its sockets: closing them under a running select() raised EBADF in
+    # the server thread now and then. An empty map ends the loop at its next turn (1 s at most).
     served.task_dispatcher.shutdown()
+    sockets = dict(served._map)
+    served._map.clear()
     thread.join(timeout=5)
+    for channel in sockets.values():
+        channel.close()
     app.extensions["qianfan_db"].dispose()
 
 
