@@ -145,7 +145,8 @@ def _paged(entries: list[Recommendation], request: PageRequest) -> Page:
             return entry.updated_at.timestamp() if entry.updated_at else 0.0
         return entry.score
 
-    ordered = sorted(entries, key=lambda e: (sort_value(e), -e.candidate_id if e.kind else 0), reverse=request.descending)
+    # Ties go to the lower candidate id whichever way the list is sorted.
+    ordered = sorted(entries, key=lambda e: (sort_value(e), -e.candidate_id), reverse=request.descending)
     per_page = min(max(request.per_page, 1), MAX_PER_PAGE)
     number = min(max(request.page, 1), max(1, ceil(len(ordered) / per_page)))
     effective = PageRequest(number, per_page, ("-" if request.descending else "") + key)

@@ -290,9 +290,10 @@ def test_a_rematch_killed_part_way_leaves_the_previous_lists_whole(db, session, 
     assert generations == 1
 
 
-def test_migration_moves_recommended_matches_into_lists(db, session, factory):
-    """The Alembic migration (0002_rankings) was run by the fixture on an empty database; the state it
-    leaves makes the first catch-up a full rematch of both sides."""
+def test_the_first_catch_up_after_the_migration_ranks_both_sides_whole(db, session, factory):
+    """The Alembic migration (0002_rankings), run by the fixture, leaves the ranking state without a
+    settings fingerprint: the first catch-up ranks both sides whole. (Its moving of old recommended
+    matches into lists was tried on a copy of the programme demo, not in a test.)"""
     _market(factory)
     session.commit()
     done = matching.rematch_changed(db, settings=SETTINGS, now=NOW)
