@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from qianfan import localtime
 from qianfan.config import load_settings
 from qianfan.db import Database
 
@@ -13,6 +14,7 @@ class AppContext:
 
     def __init__(self) -> None:
         self.settings = load_settings()
+        localtime.configure(self.settings)
         self._db: Database | None = None
 
     @property

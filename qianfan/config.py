@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads; the importer has its own finer limits
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "LANGUAGES": ["zh_CN", "en"],
+    # Times are stored in UTC and shown, typed and exported in this IANA zone (qianfan.localtime).
+    "TIMEZONE": "Asia/Shanghai",
     "SCHEDULER_ENABLED": False,
     "MATCH_TOP_K": 50,
     "MATCH_SCORE_FLOOR": 0.05,

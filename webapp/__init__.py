@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, jsonify
 from flask_babel import lazy_gettext as _l
 
+from qianfan import localtime
 from qianfan.config import instance_dir, load_settings
 from webapp import database, errors, i18n, security
 from webapp.converters import IdConverter
@@ -19,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Before any route exists: every <int:id> answers 404 for an id no row can have (webapp.converters).
     app.url_map.converters["int"] = IdConverter
     app.config.update(load_settings(test_config))
+    localtime.configure(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     database.init_app(app)
