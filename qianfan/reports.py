@@ -11,7 +11,7 @@ Weeks start on Monday in Beijing time, the programme's own calendar, not in UTC.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -41,7 +41,6 @@ from qianfan.stats import (
     PUBLISHED_EVER,
     SIGNED_CONTRACT,
     ProgrammeCounters,
-    matched_postings,
     programme_counters,
 )
 
@@ -110,13 +109,14 @@ def dashboard(session: Session, actor: User, today: date | None = None) -> Dashb
     """Everything the staff dashboard shows, computed from the database now."""
     _require_staff(actor)
     by_district = _by_district(session)
+    counters = programme_counters(session)
     return Dashboard(
-        counters=programme_counters(session),
+        counters=counters,
         weeks=_weeks(session, today or (utcnow() + BEIJING_OFFSET).date()),
         by_industry=_by_industry(session),
         by_district=by_district[:TOP_DISTRICTS],
         districts_total=len(by_district),
-        funnel=_funnel(session),
+        funnel=_funnel(session, counters),
         computed_at=utcnow(),
     )
 
@@ -275,27 +275,22 @@ def _counts(row: BreakdownRow) -> tuple:
     return row.orders, row.orders_value_yuan, row.listings, row.contracts, row.signed_value_yuan
 
 
-def _funnel(session: Session) -> list[FunnelStep]:
-    """Orders (and their matches) at each step. A match counts at a step when it is there now, is further
+def _funnel(session: Session, counters: ProgrammeCounters) -> list[FunnelStep]:
+    """Orders (and their matches) at each step: posted and matched as the counters (qianfan.stats) count
+    them, then the deals. A match counts at a step when it is there now, is further
     along the path, or passed through it and was later declined, withdrawn or expired (the audit trail
     says so).
 
     Only the few matches that moved past 'seen' are read, through the status index; the match table
     itself, with every recommendation's reasons, is never scanned (at programme scale that takes seconds).
     """
-    posted = int(
-        session.scalar(
-            select(func.count()).select_from(Order).where(Order.status.in_(PUBLISHED_EVER))
-        )
-        or 0
-    )
     generation = select(RankingState.generation).where(RankingState.side == "order").scalar_subquery()
     matched_pairs = session.scalar(
         select(func.coalesce(func.sum(Ranking.n_matches), 0)).where(
             Ranking.posting_kind == "order", Ranking.generation == generation
         )
     )
-    matched = (matched_postings(session, "order"), int(matched_pairs or 0))
+    matched = (counters.orders_matched, int(matched_pairs or 0))
     rank = {step: i for i, step in enumerate(FUNNEL_PATH)}
     moved = session.execute(
         select(Match.id, Match.order_id, Match.status).where(
@@ -316,7 +311,7 @@ def _funnel(session: Session) -> list[FunnelStep]:
             furthest[match_id] = max(furthest[match_id], rank[step])
     order_of = {match_id: order_id for match_id, order_id, _status in moved}
     steps = [
-        FunnelStep("posted", posted, None),
+        FunnelStep("posted", counters.orders, None),
         FunnelStep("matched", int(matched[0]), int(matched[1])),
     ]
     for i, step in enumerate(FUNNEL_PATH):
@@ -353,6 +348,17 @@ class ReportSpec:
     kinds: tuple[str, ...]
     sort_columns: dict
     columns: tuple[Column, ...]
+    # A status filter value that stands for several statuses, as the counters (qianfan.stats) count them:
+    # key → (English title, statuses).
+    status_groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def statuses_of(self, status: str) -> tuple[str, ...]:
+        """The statuses a status filter value means: a group's, or the one named."""
+        return self.status_groups[status][1] if status in self.status_groups else (status,)
+
+
+POSTING_GROUPS = {"ever_published": (N_("Published at any time (open, closed or expired)"), PUBLISHED_EVER)}
+CONTRACT_GROUPS = {"signed_or_later": (N_("Signed (signed, performing, completed or terminated)"), SIGNED_CONTRACT)}
 
 
 def _company_filters(stmt, company_column, filters: ListFilters):
@@ -368,7 +374,7 @@ def _orders_stmt(filters: ListFilters):
             or_(_contains(Order.title, filters.q), _contains(Company.name, filters.q))
         )
     if filters.status:
-        stmt = stmt.where(Order.status == filters.status)
+        stmt = stmt.where(Order.status.in_(REPORTS["orders"][0].statuses_of(filters.status)))
     if filters.kind:
         stmt = stmt.where(Order.kind == filters.kind)
     if filters.section:
@@ -385,7 +391,7 @@ def _listings_stmt(filters: ListFilters):
             or_(_contains(Listing.title, filters.q), _contains(Company.name, filters.q))
         )
     if filters.status:
-        stmt = stmt.where(Listing.status == filters.status)
+        stmt = stmt.where(Listing.status.in_(REPORTS["listings"][0].statuses_of(filters.status)))
     if filters.kind:
         stmt = stmt.where(Listing.kind == filters.kind)
     if filters.section:
@@ -424,7 +430,7 @@ def _contracts_stmt(filters: ListFilters):
             )
         )
     if filters.status:
-        stmt = stmt.where(Contract.status == filters.status)
+        stmt = stmt.where(Contract.status.in_(REPORTS["contracts"][0].statuses_of(filters.status)))
     return _company_filters(stmt, Company, filters)
 
 
@@ -460,6 +466,7 @@ REPORTS: dict[str, tuple[ReportSpec, Callable]] = {
                 Column(N_("Deadline"), lambda o: o.deadline),
                 Column(N_("Composed demo data"), lambda o: "yes" if o.is_composed else ""),
             ),
+            POSTING_GROUPS,
         ),
         _orders_stmt,
     ),
@@ -487,6 +494,7 @@ REPORTS: dict[str, tuple[ReportSpec, Callable]] = {
                 Column(N_("Published"), lambda o: o.published_at),
                 Column(N_("Composed demo data"), lambda o: "yes" if o.is_composed else ""),
             ),
+            POSTING_GROUPS,
         ),
         _listings_stmt,
     ),
@@ -537,6 +545,7 @@ REPORTS: dict[str, tuple[ReportSpec, Callable]] = {
                 Column(N_("Supplier confirmed"), lambda c: c.supplier_confirmed_at),
                 Column(N_("Signed on"), lambda c: c.signed_on),
             ),
+            CONTRACT_GROUPS,
         ),
         _contracts_stmt,
     ),
@@ -551,7 +560,7 @@ def report_spec(name: str) -> ReportSpec:
 
 def _checked(name: str, filters: ListFilters) -> tuple[ReportSpec, object]:
     spec = report_spec(name)
-    if filters.status and filters.status not in spec.statuses:
+    if filters.status and filters.status not in (*spec.statuses, *spec.status_groups):
         raise ValidationError("Unknown status '%(status)s'.", field="status", status=filters.status)
     if filters.kind and filters.kind not in spec.kinds:
         raise ValidationError("Unknown kind '%(kind)s'.", field="kind", kind=filters.kind)

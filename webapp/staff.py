@@ -86,7 +86,7 @@ def index():
 
 
 FUNNEL_NAMES = {
-    "posted": _l("Orders published"),
+    "posted": _l("Orders posted"),
     "matched": _l("Matched"),
     "interested": _l("Interest expressed"),
     "invited": _l("Invited"),
