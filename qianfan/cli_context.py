@@ -1,12 +1,20 @@
-"""What every CLI command receives: the settings and, on first use, the database."""
+"""What every CLI command receives: the settings and, on first use, the database (its schema checked).
+
+Kept light: `qianfan --help` imports this module, so the database layer is imported only when a
+command first uses it.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
 from qianfan import localtime
 from qianfan.config import load_settings
-from qianfan.db import Database
+
+if TYPE_CHECKING:
+    from qianfan.db import Database
 
 
 class AppContext:
@@ -16,12 +24,28 @@ class AppContext:
         self.settings = load_settings()
         localtime.configure(self.settings)
         self._db: Database | None = None
+        self._checked = False
+
+    @property
+    def raw_db(self) -> Database:
+        """The database as it is, schema or not (`init-db` creates the schema)."""
+        if self._db is None:
+            from qianfan.db import Database
+
+            self._db = Database(self.settings["DATABASE_URL"])
+        return self._db
 
     @property
     def db(self) -> Database:
-        if self._db is None:
-            self._db = Database(self.settings["DATABASE_URL"])
-        return self._db
+        """The database, once it is known to have this version's schema; else a DomainError saying
+        to run `qianfan init-db` (the group prints it without a trace)."""
+        if not self._checked:
+            from qianfan.schema import require_database_file, require_schema
+
+            require_database_file(self.settings["DATABASE_URL"])
+            require_schema(self.raw_db)
+            self._checked = True
+        return self.raw_db
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)

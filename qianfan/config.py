@@ -14,9 +14,25 @@ from typing import Any
 ENV_PREFIX = "QIANFAN_"
 
 
+# The source checkout this package runs from, when it runs from one (`pip install -e .`, `make demo`).
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
 def instance_dir() -> Path:
-    """Where the embedded database and the generated secret live (never in the repository)."""
-    return Path(os.environ.get("QIANFAN_INSTANCE_DIR", Path.cwd() / "instance")).resolve()
+    """Where the embedded database, the job queue file, the generated secret and compiled catalogues live.
+
+    QIANFAN_INSTANCE_DIR when set; else `instance/` of the source checkout the package runs from (whatever
+    the current directory: running `qianfan` elsewhere never creates ./instance there); else, for an
+    installed package, the user's data folder ($XDG_DATA_HOME/qianfan, by default ~/.local/share/qianfan).
+    Nothing is created here: the first command that writes creates it.
+    """
+    chosen = os.environ.get("QIANFAN_INSTANCE_DIR")
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    if (CHECKOUT / "pyproject.toml").is_file() and (CHECKOUT / "qianfan" / "__init__.py").is_file():
+        return CHECKOUT / "instance"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return (Path(data_home) / "qianfan").resolve()
 
 
 DEFAULTS: dict[str, Any] = {
@@ -42,6 +58,13 @@ DEFAULTS: dict[str, Any] = {
     # The first stage (matcher.engine): each order's most similar listings by text, each listing's most
     # similar orders, above a text similarity floor; every pair in either list is then scored.
     "MATCH_RETRIEVAL_DEPTH": 1000,  # listings considered per order
+    # The second stage (matcher.ranker, docs/notes-ranker.md): the order side's model file ("": the model
+    # shipped in matcher/data, "linear": the weighted sum of factors), the service side's ("": the
+    # weighted sum, weights set by hand), and the text gate: pairs whose TF-IDF text similarity is below
+    # it are never recommended, however well they fit otherwise.
+    "MATCH_ORDER_MODEL": "",
+    "MATCH_SERVICE_MODEL": "",
+    "MATCH_TEXT_GATE": 0.05,
     "MATCH_SERVICE_RETRIEVAL_DEPTH": 50,  # packages considered per service demand (5× those kept)
     "MATCH_REVERSE_DEPTH": 30,  # orders considered per listing, demands per package
     "MATCH_TEXT_FLOOR": 0.0,

@@ -25,6 +25,47 @@ def upgrade(db: Database, revision: str = "head") -> None:
         command.upgrade(_alembic_config(connection), revision)
 
 
+def _shown(url: str) -> str:
+    return url.split("@")[-1] if "@" in url else url
+
+
+def require_database_file(url: str) -> None:
+    """Refuse a SQLite URL whose file does not exist, before connecting would create it empty."""
+    from models.errors import DomainError
+
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    if path not in ("", ":memory:") and not Path(path).is_file():
+        raise DomainError("There is no database at %(url)s yet: run `qianfan init-db` first.", url=_shown(url))
+
+
+def require_schema(db: Database) -> None:
+    """Refuse, saying what to do, a database without a schema or with another one than this version's."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from models.errors import DomainError
+
+    shown = _shown(db.url)
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if not current:
+        raise DomainError(
+            "The database at %(url)s has no schema yet: run `qianfan init-db` first.", url=shown
+        )
+    script = ScriptDirectory(str(MIGRATIONS))
+    known = {rev.revision for rev in script.walk_revisions()}
+    if current - known:
+        raise DomainError(
+            "The database at %(url)s has a newer schema (%(current)s) than this version of Qianfan knows; "
+            "update Qianfan.", url=shown, current=", ".join(sorted(current)),
+        )  # fmt: skip
+    if current != set(script.get_heads()):
+        raise DomainError(
+            "The database at %(url)s has an older schema (%(current)s): run `qianfan init-db` to upgrade it.",
+            url=shown, current=", ".join(sorted(current)),
+        )  # fmt: skip
+
+
 def downgrade(db: Database, revision: str) -> None:
     with db.engine.begin() as connection:
         command.downgrade(_alembic_config(connection), revision)
