@@ -305,9 +305,24 @@ class _Composer:
         newest = max(r.published_on for r in records if r.published_on)
         shift = timedelta(days=(self.today - newest).days)
 
+        # Notices imported before (`qianfan ingest notices`) are already orders, under the same source key,
+        # and their buyers already companies: the demo keeps those and adds only what is missing.
+        imported = set(
+            self.session.scalars(select(Order.source_key).where(Order.source_key.is_not(None)))
+        )
+        kept = [(r, v) for r, v in picks if _order_key(r, v) not in imported]
+        if len(kept) < len(picks):
+            counts["orders_already_imported"] = len(picks) - len(kept)
+        picks = kept
+        known_buyers = dict(
+            self.session.execute(
+                select(Company.name, Company.id).where(Company.kind == "large_firm").order_by(Company.id)
+            ).all()
+        )
         buyers: dict[str, tuple[str, str | None]] = {}
         for record, _ in picks:
-            buyers.setdefault(record.buyer_name, (record.operator, record.region_code))
+            if record.buyer_name not in known_buyers:
+                buyers.setdefault(record.buyer_name, (record.operator, record.region_code))
         buyer_ids = dict(
             zip(
                 buyers,
@@ -333,6 +348,7 @@ class _Composer:
             )
         )
         counts["large_firms"] = len(buyer_ids)
+        buyer_ids.update(known_buyers)
         counts["orders"] = _insert(
             self.session,
             Order,
@@ -358,7 +374,7 @@ class _Composer:
         if variant:
             phase = VARIANT_PHASES[(variant - 1) % len(VARIANT_PHASES)]
             title = f"{record.title}({phase})"
-            key = f"{record.source_key}#{variant}"
+            key = _order_key(record, variant)
             if budget is not None:
                 budget = _round_yuan(float(budget) * rng.uniform(0.5, 1.6), 100)
                 budget_text = f"{budget / 10000:.2f}万元"
@@ -877,3 +893,8 @@ def _sign_contract(
     if rng.random() < 0.4:
         transition(contract, "performing")
     return contract
+
+
+def _order_key(record: OrderRecord, variant: int) -> str:
+    """The source key of a demo order: the notice's own (as `qianfan ingest notices` keys it), or a variant's."""
+    return (f"{record.source_key}#{variant}" if variant else record.source_key)[:120]
