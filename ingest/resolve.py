@@ -39,6 +39,16 @@ def _key(text: str) -> str:
     return normalize_text(text).replace(" ", "")
 
 
+# A name followed by its code, as pages and forms show them: "北京市海淀区(110108)", "软件开发 (651)".
+_NAMED_CODE = re.compile(r"^.+?[(（]([0-9A-Za-z]{1,12})[)）]$")
+
+
+def _written_code(written: str) -> str:
+    """The code of "name (code)"; any other text as it is."""
+    match = _NAMED_CODE.match(written)
+    return match.group(1) if match else written
+
+
 class RegionResolver:
     """Division names, full names and short forms → 6-, 4- or 2-digit division codes."""
 
@@ -66,7 +76,7 @@ class RegionResolver:
         return {_key(f) for f in forms if f}
 
     def resolve(self, text: str | None, *, field: str = "region") -> str | None:
-        written = _key(text or "")
+        written = _written_code(_key(text or ""))
         if not written:
             return None
         if written.isdigit() and len(written) in (2, 4, 6, 9, 12):
@@ -116,7 +126,7 @@ class CodeNameResolver:
         self._names = list(self._by_name)
 
     def resolve(self, text: str | None, *, field: str) -> str | None:
-        written = _key(text or "")
+        written = _written_code(_key(text or ""))
         if not written:
             return None
         code = written.upper()
@@ -143,15 +153,24 @@ class CodeNameResolver:
         )
         if found and (len(found) == 1 or found[0][1] - found[1][1] >= FUZZY_MARGIN):
             return max(self._by_name[found[0][0]], key=lambda r: r["level"])["code"]
+        candidates = "、".join(f"{n} ({self._by_name[n][0]['code']})" for n, _, _ in found)
+        # Whole sentences per classification, so each is in the catalogues (ingest.problems, the .po).
+        if self.one == "industry":
+            if found:
+                raise ValidationError(
+                    "'%(text)s' is close to several industries: %(candidates)s; use the code.",
+                    field=field, text=shown(written), candidates=candidates,
+                )  # fmt: skip
+            raise ValidationError(
+                "No industry is called or coded '%(text)s'.", field=field, text=shown(written)
+            )
         if found:
             raise ValidationError(
-                f"'%(text)s' is close to several {self.many}: %(candidates)s; use the code.",
-                field=field,
-                text=shown(written),
-                candidates="、".join(f"{self._by_name[n][0]['code']} {n}" for n, _, _ in found),
-            )
+                "'%(text)s' is close to several procurement categories: %(candidates)s; use the code.",
+                field=field, text=shown(written), candidates=candidates,
+            )  # fmt: skip
         raise ValidationError(
-            f"No {self.one} is called or coded '%(text)s'.", field=field, text=shown(written)
+            "No procurement category is called or coded '%(text)s'.", field=field, text=shown(written)
         )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ingest.normalize import normalize_text
@@ -245,9 +245,12 @@ _DATE_TIME = re.compile(
 
 
 def parse_datetime(
-    text: str | None, *, field: str = "date", end_of_day: bool = False
+    text: str | None, *, field: str = "date", end_of_day: bool = False, zone: tzinfo = CHINA_TZ
 ) -> datetime | None:
-    """A China Standard Time datetime from "2026年08月10日09时30分", "2026-09-11 09:30", "2026/8/21" ...
+    """A datetime in `zone` from "2026年08月10日09时30分", "2026-09-11 09:30", "2026/8/21" ...
+
+    Text carries no zone: notices and import files are read as Beijing time (the default, China
+    Standard Time); the web forms pass the programme's zone (qianfan.localtime).
 
     None when the text is empty or says the date is not stated. A date without a time means the start
     of that day, or its last minute with `end_of_day` (right for deadlines). Raises `ValidationError`
@@ -270,7 +273,7 @@ def parse_datetime(
             high=MAX_YEAR,
         )
     try:
-        day = datetime(parts["year"], parts["month"], parts["day"], tzinfo=CHINA_TZ)
+        day = datetime(parts["year"], parts["month"], parts["day"], tzinfo=zone)
         if "hour" not in parts:
             return day.replace(hour=23, minute=59) if end_of_day else day
         # 24时00分 is how some notices write midnight at the end of a day.
@@ -281,4 +284,4 @@ def parse_datetime(
         raise ValidationError(
             "'%(text)s' is not a real date or time.", field=field, text=written
         ) from None
-    return datetime.combine(day.date(), clock, tzinfo=CHINA_TZ)
+    return datetime.combine(day.date(), clock, tzinfo=zone)

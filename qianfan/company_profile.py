@@ -20,6 +20,7 @@ from models import AuditEvent, Company, CompanyQualification, Listing, User
 from models.company import SIZE_CLASSES
 from models.errors import Forbidden, ValidationError
 from qianfan.postings import InvalidFields, Rematch, rematch_posting
+from qianfan.reading import names
 
 DESCRIPTION_MAX = 5_000
 MAX_QUALIFICATIONS = 50
@@ -36,8 +37,8 @@ def get_profile(session: Session, user: User) -> Company:
 def profile_values(company: Company) -> dict:
     """The profile as the form shows it."""
     return {
-        "region": company.region_code or "",
-        "industry": company.industry_code or "",
+        "region": names.region_for_form(company.region_code),
+        "industry": names.industry_for_form(company.industry_code),
         "size_class": company.size_class or "",
         "founded_on": company.founded_on.isoformat() if company.founded_on else "",
         "description": company.description or "",

@@ -28,8 +28,10 @@ from models.base import utcnow
 from models.company import SIZE_CLASSES
 from models.errors import DomainError, Forbidden, NotFound, ValidationError
 from models.posting import LISTING_KINDS, ORDER_KINDS, SERVICE_CATEGORIES
+from qianfan import localtime
 from qianfan.history import HistoryEntry, audit_trail
 from qianfan.paging import Page, PageRequest, paginate
+from qianfan.reading import names
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 20_000
@@ -309,14 +311,16 @@ def _region(text: str, *, field: str) -> str | None:
 
 
 def _deadline(values: dict, name: str, current: datetime | None) -> datetime | None:
-    deadline = parse_datetime(_text(values, name), field=name, end_of_day=True)
+    deadline = parse_datetime(
+        _text(values, name), field=name, end_of_day=True, zone=localtime.programme_zone()
+    )
     if deadline is not None and deadline != current and deadline <= utcnow():
         raise ValidationError("The deadline must be in the future.", field=name)
     return deadline
 
 
 def _valid_until(values: dict, name: str) -> date | None:
-    moment = parse_datetime(_text(values, name), field=name)
+    moment = parse_datetime(_text(values, name), field=name, zone=localtime.programme_zone())
     return moment.date() if moment else None
 
 
@@ -454,20 +458,20 @@ def form_values(kind: str, posting) -> dict:
     if kind == "order":
         values.update(
             kind=posting.kind,
-            industry=posting.industry_code or "",
-            category=posting.category_code or "",
+            industry=names.industry_for_form(posting.industry_code),
+            category=names.category_for_form(posting.category_code),
             budget=posting.budget_text or _plain(posting.budget_yuan),
-            region=posting.region_code or "",
+            region=names.region_for_form(posting.region_code),
             required_qualifications="\n".join(posting.required_qualifications or []),
-            deadline=posting.deadline.strftime("%Y-%m-%d") if posting.deadline else "",
+            deadline=localtime.local_date(posting.deadline).isoformat() if posting.deadline else "",
             delivery_period=posting.delivery_period or "",
         )
     elif kind == "listing":
         values.update(
             kind=posting.kind,
-            industry=posting.industry_code or "",
+            industry=names.industry_for_form(posting.industry_code),
             max_contract=_plain(posting.max_contract_yuan),
-            regions="、".join(posting.region_codes or []),
+            regions="、".join(names.region_for_form(c) for c in posting.region_codes or []),
             tags="、".join(posting.tags or []),
         )
     elif kind == "package":
@@ -477,8 +481,10 @@ def form_values(kind: str, posting) -> dict:
             quota=str(posting.quota),
             valid_until=posting.valid_until.isoformat() if posting.valid_until else "",
             max_company_age_years=str(posting.max_company_age_years or ""),
-            eligible_regions="、".join(posting.eligible_region_codes or []),
-            eligible_industries="、".join(posting.eligible_industry_codes or []),
+            eligible_regions="、".join(names.region_for_form(c) for c in posting.eligible_region_codes or []),
+            eligible_industries="、".join(
+                names.industry_for_form(c) for c in posting.eligible_industry_codes or []
+            ),
             eligible_sizes=list(posting.eligible_sizes or []),
         )
     else:

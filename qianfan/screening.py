@@ -15,8 +15,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Company, Listing, Order, ServiceDemand, ServicePackage, User, transition
-from models.base import utcnow
 from models.errors import DomainError, Forbidden, NotFound, ValidationError
+from qianfan import localtime
 from qianfan.paging import Page, PageRequest, paginate
 from qianfan.postings import rematch_posting
 
@@ -89,11 +89,11 @@ def _get(session: Session, kind: str, posting_id: int):
 def _check_still_valid(posting) -> None:
     """A posting whose deadline has passed would be published only to expire: refuse it with the date."""
     deadline = getattr(posting, "deadline", None)
-    if deadline is not None and deadline.date() < utcnow().date():
+    if deadline is not None and localtime.local_date(deadline) < localtime.local_today():
         raise ValidationError(
             "The response deadline %(date)s has passed; ask the firm to change it first.",
             field="deadline",
-            date=deadline.date().isoformat(),
+            date=localtime.local_date(deadline).isoformat(),
         )
     valid_until = getattr(posting, "valid_until", None)
     if valid_until is not None and valid_until < date.today():

@@ -1,12 +1,17 @@
-"""How values look on a page: amounts in 万元/亿元, dates, and the labels of statuses, roles and kinds."""
+"""How values look on a page: amounts in 万元/亿元, times in the programme's zone, names instead of region and
+industry codes (with the code for staff), and the labels of statuses, roles and kinds."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from qianfan import localtime
+from qianfan.reading import names
 from webapp.i18n import LOCALES, current_locale
 
 LABELS = {
@@ -81,15 +86,64 @@ def yuan(amount: Decimal | float | int | None) -> str:
 
 
 def when(value: datetime | date | None) -> str:
-    if value is None:
+    """An instant in the programme's time zone ("2026-12-31 23:59"); a date as it is."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):  # an instant kept as ISO text (a job's result)
+        value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return localtime.to_local(value).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 
-FILTERS = {"label": label, "yuan": yuan, "when": when}
+def zone_name() -> str:
+    """The zone times are shown in, as a reader says it: 北京时间 / Beijing time, else the zone's name."""
+    zone = localtime.programme_zone().key
+    if zone in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"):
+        return gettext("Beijing time")
+    return zone
+
+
+def _staff() -> bool:
+    return getattr(current_user, "is_authenticated", False) and current_user.role in ("staff", "admin")
+
+
+def region(code: str | None, empty: str = "—") -> str:
+    """A region code by name ("北京市海淀区"); staff also see the code."""
+    return names.region_name(code, current_locale(), with_code=_staff()) or empty
+
+
+def regions(codes, empty: str = "—") -> str:
+    return "、".join(region(c) for c in codes or []) or empty
+
+
+def industry(code: str | None, empty: str = "—") -> str:
+    """An industry code by name ("基础软件开发"); staff also see the code."""
+    return names.industry_name(code, current_locale(), with_code=_staff()) or empty
+
+
+def industries(codes, empty: str = "—") -> str:
+    return "、".join(industry(c) for c in codes or []) or empty
+
+
+def category(code: str | None, empty: str = "—") -> str:
+    return names.category_name(code, with_code=_staff()) or empty
+
+
+def section(letter: str | None, empty: str = "—") -> str:
+    """A GB/T 4754 门类 by its letter, in the reader's language."""
+    return names.section_name(letter, current_locale()) or empty
+
+
+def sizes(values, empty: str = "—") -> str:
+    """Size classes by name: ["small", "micro"] → "小型、微型"."""
+    return "、".join(names.size_name(v, current_locale()) for v in values or []) or empty
+
+
+FILTERS = {"label": label, "yuan": yuan, "when": when, "region": region, "regions": regions,
+           "industry": industry, "industries": industries, "sizes": sizes, "category": category,
+           "section": section}  # fmt: skip
 
 
 def template_globals() -> dict:
-    return {"LOCALES": LOCALES, "current_locale": current_locale(), "label": label}
+    return {"LOCALES": LOCALES, "current_locale": current_locale(), "label": label, "zone_name": zone_name}

@@ -5,7 +5,9 @@ and the rematch button. Every view is staff-only; the services check the role ag
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -28,17 +30,20 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from ingest.export import csv_bytes, xlsx_bytes
+from ingest.resolve import regions
 from ingest.templates import template_bytes
 from models import User
 from models.base import utcnow
 from models.errors import DomainError
-from qianfan import merging, reports, screening
+from qianfan import localtime, merging, reports, screening
+from qianfan.reading import names
 from webapp.access import staff_required
 from webapp.background import get_jobs
 from webapp.converters import parse_id
 from webapp.database import commit, get_session
 from webapp.errors import translate
 from webapp.formatting import label
+from webapp.i18n import current_locale
 from webapp.pagination import page_request
 from webapp.staff_jobs import import_work, rematch_work
 
@@ -160,8 +165,10 @@ def _chart_data(board: reports.Dashboard) -> dict:
     """What staff.js draws, with every name already in the user's language."""
     not_stated = gettext("Not stated")
 
-    def breakdown(rows) -> dict:
-        return {"names": [r.name or r.code or not_stated for r in rows],
+    locale = current_locale()
+
+    def breakdown(rows, name_of) -> dict:
+        return {"names": [name_of(r.code, locale) if r.code else not_stated for r in rows],
                 "orders": [r.orders for r in rows], "listings": [r.listings for r in rows]}  # fmt: skip
 
     return {
@@ -176,8 +183,8 @@ def _chart_data(board: reports.Dashboard) -> dict:
                 for key, title in WEEK_SERIES.items()
             ],  # fmt: skip
         },
-        "industry": breakdown(board.by_industry),
-        "district": breakdown(board.by_district),
+        "industry": breakdown(board.by_industry, names.section_name),
+        "district": breakdown(board.by_district, names.region_name),
         "labels": {"orders": gettext("Orders"), "listings": gettext("Listings")},
     }
 
@@ -286,8 +293,25 @@ def _filters() -> reports.ListFilters:
         status=arg("status"),
         kind=arg("kind"),
         section=arg("section"),
-        region=arg("region"),
+        region=_region_code(arg("region")),
     )
+
+
+def _region_code(typed: str | None) -> str | None:
+    """The district filter as typed: a code, a name ("海淀区", "北京市海淀区"), or a name shown with its code
+    ("北京市海淀区 (110108)"); a name that fits no district or several is said in a message."""
+    if not typed:
+        return None
+    shown = re.fullmatch(r".*\((\d{2,6})\)\s*", typed)
+    if shown:
+        return shown.group(1)
+    if typed.isdigit():
+        return typed
+    try:
+        return regions().resolve(typed, field="region")
+    except DomainError as err:
+        flash(translate(err), "error")
+        return None
 
 
 @bp.get("/lists/<name>")
@@ -337,6 +361,7 @@ def export_list(name: str, fmt: str):
 
 def _download(table: reports.Table, filename: str, fmt: str, title: str) -> Response:
     """The table as CSV or XLSX in the user's language (titles and labels), cells escaped by ingest.export."""
+    table = _with_names(table)
     titles = [gettext(t) for t in table.titles]
     rows = (
         [label(v) if i in table.label_columns else _cell(v) for i, v in enumerate(row)]
@@ -350,7 +375,30 @@ def _download(table: reports.Table, filename: str, fmt: str, title: str) -> Resp
     )
 
 
+N_ = reports.N_
+# Code columns of the exports and the name column written beside each (in the reader's language).
+NAMED_COLUMNS = {"Industry": (N_("Industry name"), names.industry_name),
+                 "District": (N_("District name"), names.region_name)}  # fmt: skip
+
+
+def _with_names(table: reports.Table) -> reports.Table:
+    """The table with a name column right after each industry or district code column."""
+    locale = current_locale()
+    titles, plan = [], []
+    for i, title in enumerate(table.titles):
+        titles.append(title)
+        plan.append((i, None))
+        if title in NAMED_COLUMNS:
+            titles.append(NAMED_COLUMNS[title][0])
+            plan.append((i, NAMED_COLUMNS[title][1]))
+    rows = [[row[i] if name_of is None else name_of(row[i], locale) for i, name_of in plan] for row in table.rows]
+    labels = frozenset(j for j, (i, name_of) in enumerate(plan) if name_of is None and i in table.label_columns)
+    return reports.Table(titles, rows, labels)
+
+
 def _cell(value) -> object:
+    if isinstance(value, datetime):
+        value = localtime.to_local(value).replace(tzinfo=None)  # local time, as every page shows it
     if hasattr(value, "isoformat"):
         return (
             value.isoformat(sep=" ", timespec="minutes")

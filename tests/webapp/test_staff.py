@@ -115,9 +115,11 @@ def test_the_dashboard_shows_its_figures_as_tables_and_serves_echarts_itself(
     page = english.get("/staff/dashboard").get_data(as_text=True)
     assert (
         "From posted to signed" in page
-        and "信息传输、软件和信息技术服务业" in page
-        and "海淀区" in page
+        and "Information Transmission, Software and IT Services" in page
+        and "Haidian District, Beijing" in page
     )
+    # English throughout: the section and the district have English names (issue 11).
+    assert "信息传输、软件和信息技术服务业" not in page and "海淀区" not in page
     assert '/static/vendor/echarts.min.js"' in page and "cdn" not in page.lower()
     funnel = page[page.index('id="funnel"') : page.index('id="weeks"')]
     # One order at each of the seven steps, and its one match at the six after "posted".
