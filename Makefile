@@ -36,6 +36,16 @@ demo: venv
 test: venv-test
 	$(BIN)/python -m pytest
 
+## Run the benchmarks with quick defaults (a few minutes on 2 cores); each prints its figures and the machine.
+## The README's "Measured" figures come from the longer runs each script's docstring names.
+bench: venv-test
+	$(BIN)/python bench/bench_cli_start.py --runs 3
+	$(BIN)/python bench/dedup_eval.py
+	$(BIN)/python bench/bench_demo.py --scale small
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_matcher.py --scales 1
+	$(BIN)/python bench/bench_web.py --users 5 --seconds 5 --max-requests 500
+
 lint: venv-test
 	$(BIN)/ruff check .
 

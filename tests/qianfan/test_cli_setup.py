@@ -120,3 +120,13 @@ def test_the_demo_loads_after_the_real_notices_were_imported(session):
     ).all()
     assert all(n == 1 for _, n in names)  # the buyers the import made are not made again
     assert {a.username for a in summary.accounts} >= {"demo-staff", "demo-buyer1"}
+
+
+def test_make_bench_runs_every_benchmark_it_names_with_quick_settings():
+    done = subprocess.run(["make", "-n", "bench"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    runs = [line.split() for line in done.stdout.splitlines() if "bench/" in line]
+    assert len(runs) >= 5
+    for run in runs:
+        script = next(part for part in run if part.startswith("bench/"))
+        assert (ROOT / script).is_file(), script
