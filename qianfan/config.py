@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     # Times are stored in UTC and shown, typed and exported in this IANA zone (qianfan.localtime).
     "TIMEZONE": "Asia/Shanghai",
     "SCHEDULER_ENABLED": False,
+    # `qianfan worker` lowers its CPU priority by this much (0-19): on a machine it shares with the web
+    # processes, pages are served first and jobs take the CPU that is left (docs/notes-jobs.md).
+    "WORKER_NICE": 10,
     "MATCH_TOP_K": 50,
     "MATCH_SCORE_FLOOR": 0.05,
     # Matching (qianfan.matching, docs/notes-matcher.md): packages kept per service demand, near misses

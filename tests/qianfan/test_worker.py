@@ -90,10 +90,13 @@ def test_a_real_worker_takes_a_queued_job_and_finishes_it(db, queue, tmp_path):
     worker = _start_worker(db, queue, tmp_path)
     try:
         job = _wait_for(db, job_id, ("finished", "failed"))
+        worker_priority = os.getpriority(os.PRIO_PROCESS, worker.pid)
     finally:
         _stop(worker)
     assert job.state == "finished", (tmp_path / "worker.log").read_text()
     assert job.result["report"]["inserted"] == 3 and job.worker.endswith(f":{worker.pid}")
+    # Jobs yield the CPU to the pages: the worker runs at a lower priority (WORKER_NICE, 10) than its parent.
+    assert worker_priority == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
     assert _count(db) == 3
 
 
