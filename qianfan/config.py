@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     # `qianfan worker` lowers its CPU priority by this much (0-19): on a machine it shares with the web
     # processes, pages are served first and jobs take the CPU that is left (docs/notes-jobs.md).
     "WORKER_NICE": 10,
+    # The staff home's programme counters (two dozen counts) are computed at most this often per server
+    # process; /staff/counters and the dashboard always count now. 0: on every view.
+    "STAFF_HOME_COUNTERS_MAX_AGE": 30,
     "MATCH_TOP_K": 50,
     "MATCH_SCORE_FLOOR": 0.05,
     # Matching (qianfan.matching, docs/notes-matcher.md): packages kept per service demand, near misses

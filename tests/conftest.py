@@ -106,7 +106,7 @@ def app(db):
     """The web app on the test database, CSRF protection on as in production."""
     from webapp import create_app
 
-    app = create_app({"DATABASE_URL": db.url, "TESTING": True})
+    app = create_app({"DATABASE_URL": db.url, "TESTING": True, "STAFF_HOME_COUNTERS_MAX_AGE": 0})
     yield app
     app.extensions["qianfan_db"].dispose()
 

@@ -67,7 +67,7 @@ def live_server(live_db) -> Iterator[str]:
     from webapp import create_app
 
     # Jobs (the rematch after a publication) run in the request that queues them, after its commit.
-    app = create_app({"DATABASE_URL": live_db.url, "QUEUE_URL": "immediate"})
+    app = create_app({"DATABASE_URL": live_db.url, "QUEUE_URL": "immediate", "STAFF_HOME_COUNTERS_MAX_AGE": 0})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
