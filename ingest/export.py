@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,14 +36,37 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 def xlsx_bytes(
     header: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = "Sheet1"
 ) -> bytes:
-    """An XLSX workbook of escaped text cells: nothing in it is a formula."""
+    """An XLSX workbook in which nothing is a formula: numbers stay numbers (ids, amounts), dates and times
+    stay dates (written as given: pass local times without a zone), text is escaped as in CSV."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     sheet.append([escape_cell(h) for h in header])
     for row in rows:
-        sheet.append([escape_cell(v) for v in row])
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_cell(sheet, value: object) -> object:
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return escape_cell(value)
+    if isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:  # Excel has no time zones: the caller says which local time it is
+            raise ValueError("XLSX cells take local times without a zone")
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return escape_cell(value)

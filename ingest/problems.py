@@ -118,13 +118,14 @@ class Problem:
     reason_zh: str
     row: int | None = None
     sheet: str | None = None
-    field: str | None = None
+    field: str | None = None  # the importer's key of the column, e.g. "regions"
     value: str | None = None
+    column: str | None = None  # the column's header as the file writes it, e.g. "服务区域"
 
     def __post_init__(self) -> None:
         # What a file says is quoted back to people: it must print, and go into a CSV, even when the
         # file held text no encoding can hold (a lone surrogate from JSON).
-        for name in ("reason_en", "reason_zh", "sheet", "field", "value"):
+        for name in ("reason_en", "reason_zh", "sheet", "field", "value", "column"):
             text = getattr(self, name)
             if isinstance(text, str):
                 setattr(self, name, encodable(text))

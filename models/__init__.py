@@ -15,7 +15,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.company import Company, CompanyQualification
 from models.deal import Contract, Match
-from models.importing import CompanyMergeCandidate, ImportBatch
+from models.importing import CompanyMergeCandidate, CompanyNameChange, ImportBatch
 from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
@@ -28,6 +28,7 @@ __all__ = [
     "Base",
     "Company",
     "CompanyMergeCandidate",
+    "CompanyNameChange",
     "CompanyQualification",
     "Contract",
     "ImportBatch",

@@ -70,3 +70,29 @@ class CompanyMergeCandidate(Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"<CompanyMergeCandidate {self.company_id}~{self.candidate_id} {self.status}>"
+
+
+NAME_CHANGE_STATUSES = ("pending", "accepted", "declined")
+
+
+class CompanyNameChange(Timestamped, Base):
+    """An import would rename a company already known: the new name waits here until staff accept it
+    (the company is renamed) or decline it (the name stays). An import never renames a company itself."""
+
+    __tablename__ = "company_name_change"
+    __table_args__ = (one_of("status", NAME_CHANGE_STATUSES, "status_allowed"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), index=True)
+    current_name: Mapped[str] = mapped_column(String(200))  # the name when the change was proposed
+    proposed_name: Mapped[str] = mapped_column(String(200))
+    # How the import recognised the company: "credit_code" (the same code) or "name" (a sure name match).
+    matched_by: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+    row: Mapped[int | None]  # the row of the file that asked for it
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    company: Mapped[Company] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<CompanyNameChange {self.company_id} {self.current_name!r}→{self.proposed_name!r} {self.status}>"

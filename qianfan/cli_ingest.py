@@ -77,7 +77,7 @@ class _ProgressBars:
 def _print_problems(problems: list[Problem], limit: int = _SHOWN_PROBLEMS) -> None:
     for problem in problems[:limit]:
         where = f"行 row {problem.where}" if problem.where else ""
-        what = f" [{problem.field}]" if problem.field else ""
+        what = f" [{problem.column or problem.field}]" if problem.column or problem.field else ""
         value = f" “{problem.value}”" if problem.value else ""
         click.secho(
             f"  {where}{what}{value}: {problem.reason_zh} / {problem.reason_en}",
@@ -102,7 +102,8 @@ def _print_summary(path: Path, report: ImportReport) -> None:
     )
     click.echo(
         f"  企业 companies: 新建 created {report.companies_created} · 按名称匹配 matched by name "
-        f"{report.companies_matched_by_name} · 待人工确认 queued for review {report.review_queued}"
+        f"{report.companies_matched_by_name} · 疑似重复待确认 possible duplicates to review {report.review_queued}"
+        f" · 更名待确认 name changes to review {report.names_to_review}"
     )
     if report.set_aside:
         click.echo(f"  搁置 set aside {sum(report.set_aside.values())}:")
@@ -133,7 +134,9 @@ def _print_totals(reports: list[ImportReport]) -> None:
 
 
 def _write_rejected(path: Path, report: ImportReport, out: Path | None) -> None:
-    if not report.rejected:
+    """The refused rows with their reasons, beside the file; a dry run writes one only when --rejected-out
+    says where (it keeps nothing else either)."""
+    if not report.rejected or (report.dry_run and out is None):
         return
     out = out or Path.cwd() / f"{path.stem}.rejected.csv"
     if out.exists() and out.is_dir():

@@ -27,6 +27,13 @@ Re-importing the same file, or the same rows in another file, updates instead of
 `source_key` is the file's 编号/id column when it has one, else its company and normalised title; a
 company is found by credit code, else by name (ingest.dedup). Imported postings land as `submitted`,
 waiting for staff screening, unless the file's 状态/status column says draft or published.
+
+An import never renames or silently merges a known company. In a companies file, a row whose credit code
+belongs to a known company under another name updates the other fields, and the new name waits for staff
+(`CompanyNameChange`, qianfan.review.renames); a row whose name only resembles a known company's surely
+(ingest.dedup) but is written otherwise becomes a company of its own, queued beside the known one as a
+possible duplicate (qianfan.merging). Every known company an import changes gets one audit record
+(`import_update`) naming each field before and after.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ from models import (
     AuditEvent,
     Company,
     CompanyMergeCandidate,
+    CompanyNameChange,
     CompanyQualification,
     ImportBatch,
     Listing,
@@ -104,7 +112,8 @@ class ImportReport:
     unchanged: int = 0
     companies_created: int = 0
     companies_matched_by_name: int = 0
-    review_queued: int = 0
+    review_queued: int = 0  # possible duplicates queued for staff (CompanyMergeCandidate)
+    names_to_review: int = 0  # name changes of known companies queued for staff (CompanyNameChange)
     rejected: list[RejectedRow] = field(default_factory=list)
     set_aside: dict[str, int] = field(default_factory=dict)  # notices: reason → count
     values_unread: int = 0  # notices: rows imported with an unreadable amount or date left unknown
@@ -200,6 +209,15 @@ class _Row:
     record: dict
     present: set[str]
     cells: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)  # column key → its header as the file writes it
+
+
+def _name_columns(problems: list[Problem], headers: dict[str, str], kind: Kind | None = None) -> None:
+    """Give each problem the header of its column as the file writes it (else the column's Chinese name)."""
+    for problem in problems:
+        if problem.field and not problem.column:
+            known = kind.columns_by_key.get(problem.field) if kind else None
+            problem.column = headers.get(problem.field) or (known.zh if known else None)
 
 
 def _checked_rows(kind: Kind, data, filename, limits, report, notify) -> list[_Row]:
@@ -217,6 +235,12 @@ def _checked_rows(kind: Kind, data, filename, limits, report, notify) -> list[_R
     for sheet in data_sheets:
         headers = map_headers(kind, sheet)
         present = {c.key for c in headers.columns if c is not None}
+        written_headers = {
+            c.key: str(sheet.headers[i]) for i, c in enumerate(headers.columns) if c is not None and i < len(sheet.headers)
+        }
+        # A company's credit code is checked when the company is written; its column is the file's too.
+        if "company_credit_code" in written_headers:
+            written_headers.setdefault("credit_code", written_headers["company_credit_code"])
         for number, cells in sheet.rows:
             record, problems = convert_row(
                 kind,
@@ -244,9 +268,10 @@ def _checked_rows(kind: Kind, data, filename, limits, report, notify) -> list[_R
                     for key in _duplicate_keys(kind, record):
                         first_seen[key] = number
             if problems:
+                _name_columns(problems, written_headers, kind)
                 report.rejected.append(RejectedRow(number, sheet.name, written, problems))
             else:
-                rows.append(_Row(number, sheet.name, record, present, written))
+                rows.append(_Row(number, sheet.name, record, present, written, written_headers))
             done += 1
             if done % 500 == 0 or done == total:
                 notify("checking", done, total)
@@ -280,6 +305,11 @@ class _Writer:
         self._new: dict[int, Company] = {}
         self._resolved: dict[tuple, int] = {}
         self._candidates: list[tuple[int, int, float]] = []
+        # Known companies this import changed: id → (first row, {field: [before, after]}); and the new names
+        # it would give them, which wait for staff: id → (row, proposed name, how the company was found).
+        self._changed: dict[int, tuple[int | None, dict]] = {}
+        self._renames: dict[int, tuple[int | None, str, str]] = {}
+        self._matched_by = "credit_code"
 
     def company(self, ref: int) -> Company:
         return self._new[ref] if ref < 0 else self.session.get(Company, ref)
@@ -313,12 +343,17 @@ class _Writer:
                     "Credit code %(code)s already belongs to '%(existing)s', not '%(name)s'.",
                     field="credit_code", code=code, existing=company.name, name=name,
                 )  # fmt: skip
+            self._matched_by = "credit_code"
             return by_code, None
         decision = self.index.find(name, code)
         if decision.verdict == SURE:
             self.report.companies_matched_by_name += 1
-            if code:
-                self.company(decision.company_id).credit_code = code
+            self._matched_by = "name"
+            company = self.company(decision.company_id)
+            if code and not company.credit_code:
+                if decision.company_id > 0:
+                    self.note_changes(company, {"credit_code": [None, code]})
+                company.credit_code = code
                 self.index.add(decision.company_id, name, code)
             return decision.company_id, None
         if decision.verdict == LIKELY:
@@ -339,7 +374,9 @@ class _Writer:
         record = row.record
         fields = _company_fields(record, row.present)
         qualifications = fields.pop("qualifications", [])
-        existing, likely = self._existing(record["name"], record.get("credit_code"))
+        existing, likely = self._known_by_another_name(record["name"], record.get("credit_code"))
+        if existing is None and likely is None:
+            existing, likely = self._existing(record["name"], record.get("credit_code"))
         if existing is None:
             fields.setdefault("kind", "small_firm")
             company = Company(**fields)
@@ -350,13 +387,43 @@ class _Writer:
             self.report.inserted += 1
             return
         company = self.company(existing)
+        # A known company is never renamed by an import: the new name waits for staff (the review queue).
+        proposed = fields.pop("name", None)
+        if proposed and proposed != company.name and existing > 0:
+            self._renames.setdefault(existing, (row.number, proposed, self._matched_by))
+        before = {attr: getattr(company, attr) for attr in fields}
         changed = _apply(company, fields)
+        changes = {a: [before[a], getattr(company, a)] for a in fields if before[a] != getattr(company, a)}
         held = {q.name for q in company.qualifications}
-        for name in qualifications:
-            if name not in held:
-                company.qualifications.append(CompanyQualification(name=name, grade=_grade(name)))
-                changed = True
+        added = [name for name in qualifications if name not in held]
+        for name in added:
+            company.qualifications.append(CompanyQualification(name=name, grade=_grade(name)))
+            changed = True
+        if added:
+            changes["qualifications"] = [sorted(held), sorted(held | set(added))]
+        if changes and existing > 0:
+            self.note_changes(company, changes, row.number)
         self._count(changed)
+
+    def _known_by_another_name(self, name: str, code: str | None) -> tuple[None, tuple[int, float] | None]:
+        """A row of companies that the name index surely matches to a known company written otherwise
+        ("北京风禾信息科技" for 北京风禾信息技术) and no credit code ties to it: the two may well be different
+        firms, so the known one is neither renamed nor updated. The row becomes a company of its own and
+        the pair goes to the review queue (possible duplicates), where staff merge or keep them apart."""
+        if code and self.index.by_code(code) is not None:
+            return None, None
+        decision = self.index.find(name, code)
+        if decision.verdict != SURE or decision.company_id < 0:
+            return None, None
+        if self.company(decision.company_id).name == name:
+            return None, None
+        return None, (decision.company_id, decision.score)
+
+    def note_changes(self, company: Company, changes: dict, row: int | None = None) -> None:
+        """Remember what this import changed in a known company, for its audit record."""
+        first_row, noted = self._changed.setdefault(company.id, (row, {}))
+        for attr, (before, after) in changes.items():
+            noted[attr] = [noted[attr][0] if attr in noted else before, after]
 
     # postings ------------------------------------------------------------------------------------
     def write(self, kind: Kind, rows: list[_Row], notify: Progress) -> None:
@@ -376,6 +443,7 @@ class _Writer:
             return True
         except DomainError as err:
             problem = Problem.from_error(err, row=row.number, sheet=row.sheet)
+            _name_columns([problem], row.headers)
             self.report.rejected.append(RejectedRow(row.number, row.sheet, row.cells, [problem]))
             return False
 
@@ -436,6 +504,7 @@ class _Writer:
                     problem = Problem.from_error(
                         err, row=row.number, sheet=row.sheet, field="status", value=status
                     )
+                    _name_columns([problem], row.headers)
                     self.report.rejected.append(
                         RejectedRow(row.number, row.sheet, row.cells, [problem])
                     )
@@ -473,11 +542,43 @@ class _Writer:
                                                        score=round(score, 1), batch_id=batch.id))  # fmt: skip
                 queued.add((company_id, candidate_id))
                 report.review_queued += 1
+        self._queue_renames(batch)
+        self._audit_changes(batch)
         batch.summary = json.loads(json.dumps(report.summary(), default=str))
         self.session.add(AuditEvent(actor_id=batch.actor_id, action="import", object_type="import_batch",
                                     object_id=batch.id, detail=batch.summary))  # fmt: skip
         self.session.flush()
         report.batch_id = None if report.dry_run else batch.id
+
+
+    def _queue_renames(self, batch: ImportBatch) -> None:
+        """Each new name for a known company goes to the review queue once (a re-import adds nothing)."""
+        if not self._renames:
+            return
+        waiting = {
+            (c.company_id, c.proposed_name)
+            for c in self.session.scalars(select(CompanyNameChange).where(
+                CompanyNameChange.company_id.in_(list(self._renames)), CompanyNameChange.status == "pending"))
+        }  # fmt: skip
+        for company_id, (row, proposed, matched_by) in self._renames.items():
+            if (company_id, proposed) in waiting:
+                continue
+            company = self.session.get(Company, company_id)
+            self.session.add(CompanyNameChange(
+                company_id=company_id, current_name=company.name, proposed_name=proposed[:200],
+                matched_by=matched_by, batch_id=batch.id, row=row,
+            ))  # fmt: skip
+            self.report.names_to_review += 1
+
+    def _audit_changes(self, batch: ImportBatch) -> None:
+        """One audit record per known company this import changed, naming each field before and after."""
+        for company_id, (row, changes) in self._changed.items():
+            changes = {a: v for a, v in changes.items() if v[0] != v[1]}
+            if not changes:
+                continue
+            detail = json.loads(json.dumps({"batch_id": batch.id, "row": row, "changes": changes}, default=str))
+            self.session.add(AuditEvent(actor_id=batch.actor_id, action="import_update", object_type="company",
+                                        object_id=company_id, detail=detail))  # fmt: skip
 
 
 _GRADES = {"特级": 0, "一级": 1, "甲级": 1, "二级": 2, "乙级": 2, "三级": 3, "丙级": 3}
@@ -634,9 +735,9 @@ def _import_notices(
 def rejected_rows_file(report: ImportReport, fmt: str = "csv") -> bytes:
     """The refused rows as CSV or XLSX: where, the reasons in Chinese and English, then the row as written."""
     headers = list(dict.fromkeys(h for r in report.rejected for h in r.cells))
-    head = ["行号 row", "工作表 sheet", "字段 field", "原值 value", "原因", "reason", *headers]
+    head = ["行号 row", "工作表 sheet", "列 column", "原值 value", "原因", "reason", *headers]
     rows: Iterable[list] = (
-        [r.row, r.sheet or "", "; ".join(p.field or "" for p in r.problems),
+        [r.row, r.sheet or "", "; ".join(p.column or p.field or "" for p in r.problems),
          "; ".join(p.value or "" for p in r.problems), "；".join(p.reason_zh for p in r.problems),
          "; ".join(p.reason_en for p in r.problems), *(r.cells.get(h, "") for h in headers)]
         for r in report.rejected

@@ -34,13 +34,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_template_helpers(app)
 
-    from webapp import auth, background, deals, firm_jobs, home, orders, packages, staff, supply
+    from webapp import auth, background, deals, firm_jobs, home, orders, packages, staff, staff_renames, supply
 
     background.init_app(app)
     for blueprint in (
         auth.bp,
         home.bp,
         staff.bp,
+        staff_renames.bp,
         orders.bp,
         supply.bp,
         packages.bp,

@@ -363,8 +363,9 @@ def _download(table: reports.Table, filename: str, fmt: str, title: str) -> Resp
     """The table as CSV or XLSX in the user's language (titles and labels), cells escaped by ingest.export."""
     table = _with_names(table)
     titles = [gettext(t) for t in table.titles]
+    cell = _xlsx_cell if fmt == "xlsx" else _cell
     rows = (
-        [label(v) if i in table.label_columns else _cell(v) for i, v in enumerate(row)]
+        [label(v) if i in table.label_columns else cell(v) for i, v in enumerate(row)]
         for row in table.rows
     )
     body = xlsx_bytes(titles, rows, title=title) if fmt == "xlsx" else csv_bytes(titles, rows)
@@ -394,6 +395,13 @@ def _with_names(table: reports.Table) -> reports.Table:
     rows = [[row[i] if name_of is None else name_of(row[i], locale) for i, name_of in plan] for row in table.rows]
     labels = frozenset(j for j, (i, name_of) in enumerate(plan) if name_of is None and i in table.label_columns)
     return reports.Table(titles, rows, labels)
+
+
+def _xlsx_cell(value) -> object:
+    """A workbook cell: numbers as numbers, dates as dates, times as the local time every page shows."""
+    if isinstance(value, datetime):
+        return localtime.to_local(value).replace(tzinfo=None)
+    return value
 
 
 def _cell(value) -> object:

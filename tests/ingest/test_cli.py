@@ -37,7 +37,7 @@ def test_a_file_with_a_bad_row_is_refused_whole_with_the_row_and_reason(runner, 
     result = runner.invoke(main, ["ingest", "listings", "listings.csv"])
     assert result.exit_code == 1
     assert (
-        "row 3 [max_contract] “很多钱”: “很多钱”不是金额。 / '很多钱' is not an amount of money."
+        "row 3 [最大承接金额] “很多钱”: “很多钱”不是金额。 / '很多钱' is not an amount of money."
         in result.output
     )
     assert "nothing was saved" in result.output
@@ -67,6 +67,19 @@ def test_dry_run_counts_and_keeps_nothing(runner, database, tmp_path):
         and "(dry run)" in result.output
     )
     assert _count(database, Listing) == 0
+
+
+def test_a_dry_run_with_refused_rows_writes_no_file_unless_told_where(runner, database, tmp_path):
+    (tmp_path / "listings.csv").write_text(LISTINGS, encoding="utf-8")
+    result = runner.invoke(main, ["ingest", "listings", "listings.csv", "--dry-run", "--skip-invalid"])
+    assert result.exit_code == 0 and "拒绝 rejected 1" in result.output and "(dry run)" in result.output
+    assert not (tmp_path / "listings.rejected.csv").exists()
+    refused = runner.invoke(main, ["ingest", "listings", "listings.csv", "--dry-run"])
+    assert refused.exit_code == 1 and not (tmp_path / "listings.rejected.csv").exists()
+    asked = runner.invoke(
+        main, ["ingest", "listings", "listings.csv", "--dry-run", "--rejected-out", str(tmp_path / "bad.csv")]
+    )
+    assert asked.exit_code == 1 and (tmp_path / "bad.csv").exists()
 
 
 def test_an_unreadable_file_is_explained_without_a_stack_trace(runner, database, tmp_path):

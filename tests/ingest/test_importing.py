@@ -90,7 +90,7 @@ def test_skip_invalid_imports_the_valid_rows_and_returns_the_rejected_ones_with_
     rejected = read_sheets(rejected_rows_file(report, "csv"), "rejected.csv")[0]
     (number, cells) = rejected.rows[0]
     row = dict(zip(rejected.headers, cells, strict=False))
-    assert row["行号 row"] == "4" and row["字段 field"] == "kind"
+    assert row["行号 row"] == "4" and row["列 column"] == "供给类型"  # the column as the file heads it
     assert "不在可选值中" in row["原因"] and "is not one of" in row["reason"]
     assert row["供给名称"] == '\'=HYPERLINK("http://x")'  # escaped: a spreadsheet shows it as text
     xlsx = rejected_rows_file(report, "xlsx")
@@ -116,13 +116,22 @@ def test_a_likely_duplicate_company_goes_to_the_review_queue_not_merged(db):
         assert pair.status == "pending"
 
 
-def test_a_sure_name_match_merges_and_learns_the_credit_code(db):
+def test_a_sure_name_match_written_otherwise_goes_to_review_instead_of_renaming(db):
     _run(db, "companies", "企业名称\n中国移动通信集团福建有限公司\n")
     report = _run(db, "companies", "name,credit code\n福建移动,91350100M000100Y43\n")
-    assert (report.inserted, report.updated, report.companies_matched_by_name) == (0, 1, 1)
+    assert (report.inserted, report.updated, report.review_queued) == (1, 0, 1)
+    with db.sessionmaker() as session:
+        names = {c.name: c.credit_code for c in session.scalars(select(Company))}
+        assert names == {"中国移动通信集团福建有限公司": None, "福建移动": "91350100M000100Y43"}
+
+
+def test_a_sure_name_match_of_an_order_buyer_learns_the_credit_code(db):
+    _run(db, "companies", "企业名称\n中国移动通信集团福建有限公司\n")
+    report = _run(db, "orders", "采购单位,统一社会信用代码,项目名称\n福建移动,91350100M000100Y43,智慧水务平台\n")
+    assert (report.inserted, report.companies_matched_by_name) == (1, 1)
     with db.sessionmaker() as session:
         (company,) = session.scalars(select(Company)).all()
-        assert company.name == "福建移动" and company.credit_code == "91350100M000100Y43"
+        assert (company.name, company.credit_code) == ("中国移动通信集团福建有限公司", "91350100M000100Y43")
 
 
 def test_xlsx_with_notes_sheet_english_headers_and_a_unit_in_the_header(db):
