@@ -227,6 +227,9 @@ STAFF_ENDPOINTS: dict[str, Row] = {
     "staff.keep_pair_apart": staff_only(
         "/staff/duplicates/999999/keep-apart", "POST", status=HIDDEN
     ),
+    "staff_renames.pending": staff_only("/staff/renames"),
+    "staff_renames.accept": staff_only("/staff/renames/999999/accept", "POST", status=HIDDEN),
+    "staff_renames.decline": staff_only("/staff/renames/999999/decline", "POST", status=HIDDEN),
 }
 
 ALL_ROWS = {**ENDPOINTS, **STAFF_ENDPOINTS}
