@@ -100,9 +100,15 @@ def _login_limits() -> LoginLimits:
 
 
 def _start_session(user) -> None:
+    chosen = session.get("locale")  # a language picked before logging in (on the login page) stays
     session.clear()  # a new session for the new login (no fixation)
     login_user(user)
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without a request
+    if chosen in LOCALES:
+        session["locale"] = chosen
+        if user.locale != chosen:
+            user.locale = chosen  # and is the account's language from now on
+            commit()
 
 
 def _throttled_check(username: str, password: str, *, login: bool = True):

@@ -24,9 +24,23 @@ def _render(status: int, message: str):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+# Parameters that hold a code of the app ("order", "buyer", "published"): shown by their label, so that a
+# Chinese sentence says 订单, not "order". Other parameters are what a person typed or a name, kept as is.
+LABELLED_PARAMS = ("kind", "side", "role", "status", "state", "to_status", "from_status")
+
+
 def translate(err: DomainError) -> str:
-    """The error's message in the user's language."""
-    return gettext(err.message, **err.params) if err.params else gettext(err.message)
+    """The error's message in the user's language, its coded parameters by their labels."""
+    if not err.params:
+        return gettext(err.message)
+    from webapp.formatting import LABELS, label
+
+    params = dict(err.params)
+    for name in LABELLED_PARAMS:
+        value = params.get(name)
+        if isinstance(value, str) and all(part in LABELS for part in value.split(" / ")):
+            params[name] = " / ".join(label(part) for part in value.split(" / "))
+    return gettext(err.message, **params)
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,7 @@ from flask import g, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from qianfan.reading import names
 from webapp.i18n import current_locale
 
 # The parts of a score as the match service names them; a part not listed here shows its own name.
@@ -68,6 +69,17 @@ def _labels(value, language: str) -> list[str]:
     return [text for text in (_label(item, language) for item in items) if text]
 
 
+def _named(failed, language: str) -> list[str]:
+    """A near miss's labels, with the region codes the matcher writes ("服务地区不含 3302") by name."""
+    items = failed if isinstance(failed, list) else [] if failed is None else [failed]
+    return [
+        names.region_codes_named(text, language)
+        if isinstance(item, dict) and item.get("id") == "region" else text
+        for item in items
+        if (text := _label(item, language))
+    ]  # fmt: skip
+
+
 def _terms(value) -> list[tuple[str, str]]:
     terms = []
     for item in value or []:
@@ -92,7 +104,7 @@ def explain(match) -> Explanation:
     return Explanation(
         terms=_terms(reasons.get("terms")),
         passed=_labels(reasons.get("passed"), language),
-        failed=_labels(reasons.get("failed"), language),
+        failed=_named(reasons.get("failed"), language),
         parts=parts,
         words=words,
     )

@@ -47,6 +47,16 @@ LABELS = {
     "financial": _l("Financial institution"),
     "staff": _l("Programme staff"),
     "admin": _l("Administrator"),
+    # the sides of a deal
+    "buyer": _l("buyer side"),
+    "supplier": _l("supplier side"),
+    "applicant": _l("applicant side"),
+    "provider": _l("provider side"),
+    # kinds of posting, as messages name them ("No order 12 among yours.")
+    "order": _l("order"),
+    "listing": _l("supply listing"),
+    "package": _l("service package"),
+    "demand": _l("service demand"),
     # order, listing and service kinds
     "procurement": _l("Procurement"),
     "investment": _l("Investment / M&A"),
@@ -65,6 +75,25 @@ LABELS = {
     "tech_transfer": _l("Technology transfer"),
     "other": _l("Other"),
 }
+
+
+# The fields an edit names in a history ("edited: title, budget"), by the words the forms use.
+FIELDS = {
+    "title": _l("Title"), "description": _l("Description"), "kind": _l("Kind"), "category": _l("Category"),
+    "industry_code": _l("Industry"), "category_code": _l("Procurement category"), "budget_yuan": _l("Budget"),
+    "budget_text": _l("Budget"), "region_code": _l("Region"), "region_codes": _l("Regions served"),
+    "required_qualifications": _l("Qualifications required"), "deadline": _l("Response deadline"),
+    "delivery_period": _l("Delivery period"), "max_contract_yuan": _l("Largest contract"), "tags": _l("Tags"),
+    "value_yuan": _l("Value"), "quota": _l("Quota"), "valid_until": _l("Valid until"),
+    "max_company_age_years": _l("Only firms at most this many years old (empty: any age)"),
+    "eligible_region_codes": _l("regions"), "eligible_industry_codes": _l("industries"),
+    "eligible_sizes": _l("sizes"), "size_class": _l("Size"), "founded_on": _l("Founded"),
+    "qualifications": _l("Qualifications"),
+}  # fmt: skip
+
+
+def field_name(key: str | None) -> str:
+    return str(FIELDS.get(key, key or ""))
 
 
 def label(key: str | None) -> str:
@@ -142,7 +171,7 @@ def sizes(values, empty: str = "—") -> str:
 
 FILTERS = {"label": label, "yuan": yuan, "when": when, "region": region, "regions": regions,
            "industry": industry, "industries": industries, "sizes": sizes, "category": category,
-           "section": section}  # fmt: skip
+           "section": section, "field": field_name}  # fmt: skip
 
 
 def template_globals() -> dict:

@@ -495,6 +495,20 @@ SCREENED_KIND = {
 }
 
 
+# What a rematch's summary counts (qianfan.matching), as the job's page names them; other keys (memory
+# figures) are for the logs, not for staff.
+REMATCH_COUNTS = {
+    "queries": _l("postings ranked"),
+    "candidates": _l("candidates"),
+    "matches": _l("matches"),
+    "near_misses": _l("near misses"),
+    "orders_with_match": _l("orders with a match"),
+    "listings_with_match": _l("listings with an order"),
+    "demands_with_match": _l("demands with a package"),
+    "packages_with_match": _l("packages with a demand"),
+}
+
+
 @bp.get("/jobs/<job_id>")
 def job(job_id: str):
     job = _job_or_404(job_id)
@@ -510,6 +524,7 @@ def job(job_id: str):
         kinds=IMPORT_KINDS,
         error_message=message if error else None,
         screen_kind=SCREENED_KIND.get(job.result.get("kind")),
+        rematch_counts=REMATCH_COUNTS,
     )
 
 
