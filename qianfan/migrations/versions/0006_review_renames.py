@@ -37,10 +37,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["decided_by_id"], ["app_user.id"], name=op.f("fk_company_name_change_decided_by_id_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_company_name_change")),
     )
-    with op.batch_alter_table("company_name_change") as batch:
-        batch.create_index(batch.f("ix_company_name_change_company_id"), ["company_id"], unique=False)
-        batch.create_index(batch.f("ix_company_name_change_status"), ["status"], unique=False)
-        batch.create_index(batch.f("ix_company_name_change_updated_at"), ["updated_at"], unique=False)
+    # Plain CREATE INDEX on the new table: no batch rebuild of anything that other tables point to.
+    op.create_index(op.f("ix_company_name_change_company_id"), "company_name_change", ["company_id"], unique=False)
+    op.create_index(op.f("ix_company_name_change_status"), "company_name_change", ["status"], unique=False)
+    op.create_index(op.f("ix_company_name_change_updated_at"), "company_name_change", ["updated_at"], unique=False)
 
 
 def downgrade() -> None:
