@@ -97,6 +97,10 @@ def _explain(err: Exception) -> None:
     if isinstance(err, DBAPIError):
         click.secho(f"error: the database refused: {str(err.orig).splitlines()[0]}", fg="red", err=True)
         return
+    if isinstance(err, OSError) and err.strerror:  # a file or folder that cannot be read or written
+        where = f": {err.filename}" if err.filename else ""
+        click.secho(f"error: {err.strerror}{where}", fg="red", err=True)
+        return
     where = _write_trace(err)
     click.secho(
         f"error: an unexpected {type(err).__name__}: {err}"

@@ -130,3 +130,9 @@ def test_make_bench_runs_every_benchmark_it_names_with_quick_settings():
     for run in runs:
         script = next(part for part in run if part.startswith("bench/"))
         assert (ROOT / script).is_file(), script
+
+
+def test_a_file_that_cannot_be_written_is_one_line(runner, tmp_path):
+    result = runner.invoke(main, ["template", "orders", str(tmp_path / "no-such-folder" / "t.xlsx")])
+    assert result.exit_code == 1 and "No such file or directory" in result.output
+    assert "Traceback" not in result.output and "unexpected" not in result.output
