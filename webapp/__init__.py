@@ -49,6 +49,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         firm_jobs.bp,
     ):
         app.register_blueprint(blueprint)
+    from webapp import names  # names for the autocomplete of region and industry fields
+
+    app.register_blueprint(names.bp)
 
     @app.get("/health")
     def health():

@@ -43,6 +43,11 @@ SIZE_CHOICES = [SelectChoice("large", _l("Large")), SelectChoice("medium", _l("M
 _AREA = {"rows": 5}
 
 
+def names_field(kind: str, name: str) -> dict:
+    """Attributes of a field that takes a region, industry or category by name (static/js/names.js)."""
+    return {"data-names": kind, "list": f"{name}-names", "autocomplete": "off"}
+
+
 class WholeNumber:
     """A form field read as the importer reads the same column (`ingest.values.parse_whole_number`):
     the digits are counted before they are turned into a number, so a 400-digit quota is a message
@@ -66,10 +71,14 @@ class PostingForm(FlaskForm):
 
 class OrderForm(PostingForm):
     kind = SelectField(_l("Kind of order"), choices=_choices(ORDER_KINDS), validate_choice=False)
-    industry = StringField(_l("Industry (GB/T 4754 code or name)"))
-    category = StringField(_l("Procurement category (code or name)"))
+    industry = StringField(_l("Industry (GB/T 4754 code or name)"), render_kw=names_field("industry", "industry"))
+    category = StringField(
+        _l("Procurement category (code or name)"), render_kw=names_field("category", "category")
+    )
     budget = StringField(_l("Budget (e.g. 746.0365万元; leave empty if not stated)"))
-    region = StringField(_l("Region required (e.g. 北京市海淀区; empty: anywhere)"))
+    region = StringField(
+        _l("Region required (e.g. 北京市海淀区; empty: anywhere)"), render_kw=names_field("region", "region")
+    )
     required_qualifications = TextAreaField(
         _l("Qualifications required (one per line)"), render_kw={"rows": 3}
     )
@@ -79,9 +88,11 @@ class OrderForm(PostingForm):
 
 class ListingForm(PostingForm):
     kind = SelectField(_l("Kind of supply"), choices=_choices(LISTING_KINDS), validate_choice=False)
-    industry = StringField(_l("Industry (GB/T 4754 code or name)"))
+    industry = StringField(_l("Industry (GB/T 4754 code or name)"), render_kw=names_field("industry", "industry"))
     max_contract = StringField(_l("Largest contract you can take (e.g. 500万元)"))
-    regions = StringField(_l("Regions served (separate with 、; empty: everywhere)"))
+    regions = StringField(
+        _l("Regions served (separate with 、; empty: everywhere)"), render_kw=names_field("region", "regions")
+    )
     tags = StringField(_l("Tags (separate with 、)"))
 
 
@@ -100,9 +111,13 @@ class PackageForm(PostingForm):
         _l("Only firms at most this many years old (empty: any age)"),
         validators=[WholeNumber(1, columns.COMPANY_AGE_MAX)],
     )
-    eligible_regions = StringField(_l("Only firms in these regions (separate with 、; empty: any)"))
+    eligible_regions = StringField(
+        _l("Only firms in these regions (separate with 、; empty: any)"),
+        render_kw=names_field("region", "eligible_regions"),
+    )
     eligible_industries = StringField(
-        _l("Only firms in these industries (separate with 、; empty: any)")
+        _l("Only firms in these industries (separate with 、; empty: any)"),
+        render_kw=names_field("industry", "eligible_industries"),
     )
     eligible_sizes = SelectMultipleField(
         _l("Only firms of these sizes (none ticked: any size)"),

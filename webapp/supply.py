@@ -19,6 +19,7 @@ from webapp.access import roles_required
 from webapp.database import commit, get_session
 from webapp.firm_jobs import DeferredRematch
 from webapp.pagination import page_request
+from webapp.posting_views import names_field
 
 bp = Blueprint("supply", __name__, url_prefix="/supply")
 posting_views.register(bp, "listing", "small_firm", "/listings")
@@ -26,8 +27,8 @@ posting_views.register(bp, "demand", "small_firm", "/demands")
 
 
 class ProfileForm(FlaskForm):
-    region = StringField(_l("District (e.g. 北京市海淀区)"))
-    industry = StringField(_l("Industry (GB/T 4754 code or name)"))
+    region = StringField(_l("District (e.g. 北京市海淀区)"), render_kw=names_field("region", "region"))
+    industry = StringField(_l("Industry (GB/T 4754 code or name)"), render_kw=names_field("industry", "industry"))
     size_class = SelectField(
         _l("Size"),
         choices=[SelectChoice("", "—"), *posting_views.SIZE_CHOICES],

@@ -76,6 +76,7 @@ def posting_rows(
 
 ENDPOINTS: dict[str, Row] = {
     "health": row("/health", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK),
+    "names.lookup": everyone("/names/region?q=海淀"),
     "auth.login": row(
         "/login", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED
     ),

@@ -73,7 +73,7 @@ def test_region_industry_and_sizes_are_named_not_coded(client, people, factory, 
     assert "福建省" in page and "浙江省宁波市余姚市" in page and "330281" not in page
     _switch(client, "provider")
     page = client.get(f"/packages/{package.id}").get_data(as_text=True)
-    assert "北京市" in page and "小型、微型" in page and "small" not in page
+    assert "地区：北京市；规模：小型、微型" in page and "small" not in page
     # Staff see the code beside the name.
     _switch(client, "staff")
     assert "浙江省宁波市 (3302)" in client.get(f"/orders/{order.id}").get_data(as_text=True)
@@ -115,3 +115,16 @@ def test_the_district_filter_takes_a_name(client, people, factory, session):
     page = client.get("/staff/lists/orders?region=海淀区").get_data(as_text=True)
     assert "海淀的订单" in page and "福建的订单" not in page
     assert "<select id=\"region\"" not in page and 'list="district-names"' in page
+
+
+def test_region_and_industry_fields_complete_names_as_they_are_typed(client, people):
+    client.login("buyer")
+    form = client.get("/orders/new").get_data(as_text=True)
+    assert 'data-names="region"' in form and '<datalist id="region-names">' in form
+    regions = client.get("/names/region?q=海淀").get_json()
+    assert {"value": "北京市海淀区", "label": "北京市海淀区"} in regions
+    industries = client.get("/names/industry?q=6511").get_json()
+    assert industries[0]["value"] == "基础软件开发"
+    # What is proposed reads back: the order form takes the name.
+    saved = client.submit("/orders/new", {"title": "海淀订单", "kind": "procurement", "region": regions[0]["value"]})
+    assert saved.status_code == 302
