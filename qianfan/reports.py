@@ -5,7 +5,7 @@ section (GB/T 4754 门类) and by district, and the funnel of orders from posted
 of orders, listings, companies and contracts share one filter shape (`ListFilters`), one page at a time
 (qianfan.paging), and the same rows are exported as tables (ingest.export escapes the cells).
 
-Weeks start on Monday in Beijing time, the programme's own calendar, not in UTC.
+Weeks start on Monday in the programme's time zone (qianfan.localtime; Beijing time by default), not in UTC.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from models.company import COMPANY_KINDS
 from models.deal import CONTRACT_STATUSES
 from models.errors import Forbidden, ValidationError
 from models.posting import LISTING_KINDS, ORDER_KINDS, POSTING_STATUSES
+from qianfan import localtime
 from qianfan.paging import Page, PageRequest, paginate
 from qianfan.stats import (
     PUBLISHED_EVER,
@@ -47,7 +48,6 @@ from qianfan.stats import (
 WEEKS = 26  # the trend charts cover half a year
 TOP_DISTRICTS = 20
 EXPORT_MAX_ROWS = 100_000
-BEIJING_OFFSET = timedelta(hours=8)
 # The road of an order's match from recommendation to contract; the funnel counts each step.
 FUNNEL_PATH = ("interested", "invited", "negotiating", "intention_signed", "contract_signed")
 _ENDED = ("declined", "withdrawn", "expired")  # where a deal may end after passing some steps
@@ -112,7 +112,7 @@ def dashboard(session: Session, actor: User, today: date | None = None) -> Dashb
     counters = programme_counters(session)
     return Dashboard(
         counters=counters,
-        weeks=_weeks(session, today or (utcnow() + BEIJING_OFFSET).date()),
+        weeks=_weeks(session, today or localtime.local_today()),
         by_industry=_by_industry(session),
         by_district=by_district[:TOP_DISTRICTS],
         districts_total=len(by_district),
@@ -122,11 +122,15 @@ def dashboard(session: Session, actor: User, today: date | None = None) -> Dashb
 
 
 def _week_start(session: Session, column):
-    """The Monday (Beijing time) of the week `column` falls in, as an SQL expression."""
+    """The Monday (programme's zone) of the week `column` falls in, as an SQL expression."""
+    zone = localtime.programme_zone()
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("week", func.timezone("Asia/Shanghai", column)), Date)
-    # SQLite keeps UTC timestamps as text; 'weekday 0' moves to the next Sunday (or stays), -6 days: Monday.
-    return func.date(column, "+8 hours", "weekday 0", "-6 days")
+        return cast(func.date_trunc("week", func.timezone(zone.key, column)), Date)
+    # SQLite keeps UTC timestamps as text and knows no zones: the zone's offset now (Beijing has one offset
+    # all year; a zone with summer time is off by an hour around its changes). 'weekday 0' moves to the
+    # next Sunday (or stays), -6 days: Monday.
+    offset = int(localtime.to_local(utcnow()).utcoffset().total_seconds() // 60)
+    return func.date(column, f"{offset:+d} minutes", "weekday 0", "-6 days")
 
 
 def _date_week_start(session: Session, column):
@@ -152,7 +156,7 @@ def _weekly(session: Session, week, where, since: date) -> dict[date, int]:
 def _weeks(session: Session, today: date) -> list[WeekRow]:
     this_monday = today - timedelta(days=today.weekday())
     first = this_monday - timedelta(weeks=WEEKS - 1)
-    # Compare in UTC with a day's margin; the exact Beijing week is decided by _week_start.
+    # Compare in UTC with a day's margin; the exact local week is decided by _week_start.
     since_ts = datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     series = {
         "orders": _weekly(

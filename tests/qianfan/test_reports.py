@@ -92,6 +92,18 @@ def test_weeks_follow_beijing_time(session, factory, staff):
     assert len(weeks) == reports.WEEKS
 
 
+def test_weeks_follow_the_programme_time_zone_setting(session, factory, staff):
+    from qianfan import localtime
+
+    factory.order(status="published", published_at=datetime(2026, 3, 1, 20, 0, tzinfo=UTC))
+    localtime.configure({"TIMEZONE": "UTC"})
+    try:  # in UTC, Sunday 20:00 is still the week that started on Monday 23 February
+        weeks = {w.week: w.orders for w in reports.dashboard(session, staff, today=MONDAY).weeks}
+    finally:
+        localtime.configure({})
+    assert weeks[MONDAY] == 0 and weeks[date(2026, 2, 23)] == 1
+
+
 def test_lists_filter_by_words_status_industry_section_and_district(session, factory, staff):
     haidian = factory.company("large_firm", name="北京海淀智造集团有限公司", region_code="110108")
     wanted = factory.order(buyer=haidian, status="published", industry_code="651", title="数据中台建设")
