@@ -24,7 +24,7 @@ from ingest.normalize import lone_surrogate, normalize_text
 from ingest.problems import FileRejected, Problem
 from ingest.readers import Formula, Sheet
 from ingest.resolve import categories, industries, regions
-from ingest.values import CHINA_TZ, parse_amount, parse_datetime, parse_whole_number, shown
+from ingest.values import parse_amount, parse_datetime, parse_whole_number, shown, typed_zone
 from models.errors import DomainError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -93,17 +93,17 @@ def _amount(cell: Cell, field: str) -> tuple:
 
 
 def _datetime(cell: Cell, field: str):
-    return parse_datetime(cell.text, field=field, end_of_day=True)
+    return parse_datetime(cell.text, field=field, end_of_day=True, zone=typed_zone())
 
 
 def _date(cell: Cell, field: str) -> date | None:
-    moment = parse_datetime(cell.text, field=field)
+    moment = parse_datetime(cell.text, field=field, zone=typed_zone())
     return moment.date() if moment else None
 
 
 def _past_date(cell: Cell, field: str) -> date | None:
     day = _date(cell, field)
-    if day and day > datetime.now(CHINA_TZ).date():
+    if day and day > datetime.now(typed_zone()).date():
         raise ValidationError(
             "'%(text)s' is a date in the future.",
             field=field,

@@ -25,6 +25,18 @@ from ingest.normalize import normalize_text
 from models.errors import ValidationError
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
+# The zone of dates typed into import files: the programme's (qianfan.localtime.configure sets it),
+# Beijing time until then. Notices are always read as Beijing time.
+_typed_zone: tzinfo = CHINA_TZ
+
+
+def set_typed_zone(zone: tzinfo) -> None:
+    global _typed_zone
+    _typed_zone = zone
+
+
+def typed_zone() -> tzinfo:
+    return _typed_zone
 
 # Above this a single order, listing or package is a typing error, not a budget (one trillion yuan).
 MAX_AMOUNT_YUAN = Decimal("1e12")
@@ -249,8 +261,8 @@ def parse_datetime(
 ) -> datetime | None:
     """A datetime in `zone` from "2026年08月10日09时30分", "2026-09-11 09:30", "2026/8/21" ...
 
-    Text carries no zone: notices and import files are read as Beijing time (the default, China
-    Standard Time); the web forms pass the programme's zone (qianfan.localtime).
+    Text carries no zone: notices are read as Beijing time (the default, China Standard Time); import
+    files (`typed_zone()`) and the web forms in the programme's zone (qianfan.localtime).
 
     None when the text is empty or says the date is not stated. A date without a time means the start
     of that day, or its last minute with `end_of_day` (right for deadlines). Raises `ValidationError`

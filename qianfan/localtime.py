@@ -40,8 +40,11 @@ def zone_named(name: str) -> ZoneInfo:
 def configure(settings: Mapping | None) -> ZoneInfo:
     """Take the zone from the settings (web app factory, CLI); returns it. An unknown zone raises."""
     global _configured
+    from ingest.values import set_typed_zone
+
     name = (settings or {}).get(SETTING) or os.environ.get("QIANFAN_" + SETTING) or DEFAULT_ZONE
     _configured = zone_named(name)
+    set_typed_zone(_configured)  # dates in import files are local too
     return _configured
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -265,3 +266,17 @@ def test_a_lone_surrogate_never_reaches_the_database_or_the_rejected_rows_file(d
     assert report.inserted == 1 and report.rejected[0].problems[0].field == "company"
     rejected_rows_file(report, "csv").decode("utf-8-sig")
     rejected_rows_file(report, "xlsx")
+
+
+def test_dates_in_an_import_file_are_read_in_the_programme_time_zone(db):
+    from qianfan import localtime
+
+    csv_text = "buyer,title,deadline\n示例集团有限公司,数据平台,2030-07-01 09:00\n"
+    localtime.configure({"TIMEZONE": "Europe/Berlin"})
+    try:
+        _run(db, "orders", csv_text)
+    finally:
+        localtime.configure({})
+    with db.sessionmaker() as session:
+        deadline = session.scalar(select(Order)).deadline
+    assert deadline.astimezone(UTC).hour == 7  # 09:00 in Berlin in summer is 07:00 UTC (Beijing: 01:00)
