@@ -133,6 +133,11 @@ def zone_name() -> str:
     return zone
 
 
+def _joiner() -> str:
+    """How a list of names is written: 北京市、河北省 / Beijing, Hebei."""
+    return ", " if current_locale() == "en" else "、"
+
+
 def _staff() -> bool:
     return getattr(current_user, "is_authenticated", False) and current_user.role in ("staff", "admin")
 
@@ -143,7 +148,7 @@ def region(code: str | None, empty: str = "—") -> str:
 
 
 def regions(codes, empty: str = "—") -> str:
-    return "、".join(region(c) for c in codes or []) or empty
+    return _joiner().join(region(c) for c in codes or []) or empty
 
 
 def industry(code: str | None, empty: str = "—") -> str:
@@ -152,7 +157,7 @@ def industry(code: str | None, empty: str = "—") -> str:
 
 
 def industries(codes, empty: str = "—") -> str:
-    return "、".join(industry(c) for c in codes or []) or empty
+    return _joiner().join(industry(c) for c in codes or []) or empty
 
 
 def category(code: str | None, empty: str = "—") -> str:
@@ -166,7 +171,7 @@ def section(letter: str | None, empty: str = "—") -> str:
 
 def sizes(values, empty: str = "—") -> str:
     """Size classes by name: ["small", "micro"] → "小型、微型"."""
-    return "、".join(names.size_name(v, current_locale()) for v in values or []) or empty
+    return _joiner().join(names.size_name(v, current_locale()) for v in values or []) or empty
 
 
 FILTERS = {"label": label, "yuan": yuan, "when": when, "region": region, "regions": regions,
