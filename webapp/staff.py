@@ -383,12 +383,12 @@ NAMED_COLUMNS = {"Industry": (N_("Industry name"), names.industry_name),
 
 
 def _with_names(table: reports.Table) -> reports.Table:
-    """The table with a name column right after each industry or district code column."""
+    """The table with a name column right after each industry or district code column, sizes by name."""
     locale = current_locale()
     titles, plan = [], []
     for i, title in enumerate(table.titles):
         titles.append(title)
-        plan.append((i, None))
+        plan.append((i, names.size_name if title == "Size" else None))  # small → 小型, in place
         if title in NAMED_COLUMNS:
             titles.append(NAMED_COLUMNS[title][0])
             plan.append((i, NAMED_COLUMNS[title][1]))

@@ -104,6 +104,9 @@ def test_exports_put_a_name_beside_each_code_and_local_times(client, people, fac
     assert rows[0]["区县"] == "330281" and rows[0]["区县名称"] == "浙江省宁波市余姚市"
     assert rows[0]["行业名称"] == "基础软件开发"
     assert rows[0]["已发布"].startswith("2030-01-02 00:30")
+    body = client.get("/staff/lists/companies/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    sizes = {row["名称"]: row["规模"] for row in csv.DictReader(io.StringIO(body))}
+    assert sizes[buyer.name] == "大型"
 
 
 def test_the_district_filter_takes_a_name(client, people, factory, session):
