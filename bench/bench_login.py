@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_login.py                 # throttled, then the same with the throttle off
     .venv/bin/python bench/bench_login.py --no-compare    # throttled only
     .venv/bin/python bench/bench_login.py --guessers 8 --readers 4 --seconds 15
+    .venv/bin/python bench/bench_login.py --nginx --no-compare   # through deploy/nginx.conf, as in production
 
 It migrates a fresh SQLite file in a temporary folder, creates a few accounts with the real password
 hash (werkzeug's scrypt), and serves the app with waitress (8 threads, as `qianfan serve`) on a free
@@ -20,6 +21,10 @@ hash (werkzeug's scrypt), and serves the app with waitress (8 threads, as `qianf
 5. for scale, the same readers while the guessers request /health back to back: the least work a
    request can cost, so the slowdown that any flood of requests causes on these cores, throttle or not.
 
+With `--nginx` every request goes through the shipped deploy/nginx.conf (deploy/local_nginx.py: HTTPS on a
+loopback port, its limit_req on /login) in front of the same server, as production runs it. Each person
+has a loopback address of its own: readers 127.0.1.x, each attack 127.0.2.x, the victim 127.0.0.77.
+
 With `--compare` (the default) steps 2-3 are repeated on a second server whose limits are set out of reach
 (QIANFAN_LOGIN_MAX_FAILURES_PER_ACCOUNT/_ADDRESS), which is how the app behaved before the throttle. The
 load generator runs on the same cores as the server; the machine's details are printed at the end.
@@ -34,6 +39,7 @@ import os
 import random
 import re
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -47,10 +53,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import print_machine_details  # noqa: E402
+from deploy import local_nginx  # noqa: E402
 
 PASSWORD = "bench-login-pass-1"
 VICTIM = "bench-victim"
 READER_PAGE = "/staff/counters"
+_ATTACKS = iter(range(1, 255))  # each attack's address: 127.0.2.n
 _TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _SERVE = (
     "import sys, waitress\n"
@@ -84,11 +92,19 @@ def prepare(url: str, readers: int) -> None:
 class Browser:
     """One person: a keep-alive connection, the session cookie and the form's CSRF token."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, source: str = "127.0.0.1") -> None:
         self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.source = (source, 0)  # a loopback address of its own, as its own machine would have
+        self.https = bool(os.environ.get("BENCH_LOGIN_HTTPS"))  # set before the guessers' process is spawned
+        self.conn = self._connect()
         self.cookies: dict[str, str] = {}
         self.token = ""
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self.https:  # nginx's self-signed certificate, on loopback
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=60, source_address=self.source,
+                                               context=ssl._create_unverified_context())  # fmt: skip
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=60, source_address=self.source)
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, str]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -96,13 +112,15 @@ class Browser:
         if body is not None:
             data = urllib.parse.urlencode(body)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if self.https:  # the CSRF check wants a same-site Referer on HTTPS, as browsers send
+                headers["Referer"] = f"https://127.0.0.1:{self.port}{path}"
         try:
             self.conn.request(method, path, body=data, headers=headers)
             response = self.conn.getresponse()
             text = response.read().decode("utf-8", errors="replace")
         except (OSError, http.client.HTTPException):
             self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.conn = self._connect()
             return 0, ""
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
@@ -119,8 +137,9 @@ class Browser:
 
 
 class Server:
-    def __init__(self, env: dict, log: Path) -> None:
+    def __init__(self, env: dict, log: Path, nginx: bool = False) -> None:
         self.port = _free_port()
+        self.nginx = None
         self.log = log.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-c", _SERVE, str(self.port)], env=env, stdout=subprocess.DEVNULL, stderr=self.log
@@ -131,13 +150,23 @@ class Server:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("GET", "/health")
                 if conn.getresponse().status == 200:
-                    return
+                    break
             except OSError:
                 time.sleep(0.2)
-        self.stop()
-        sys.exit(f"the server did not start:\n{log.read_text()}")
+        else:
+            self.stop()
+            sys.exit(f"the server did not start:\n{log.read_text()}")
+        if nginx:  # the shipped proxy in front; clients talk to it
+            folder = log.parent / (log.stem + "-nginx")
+            folder.mkdir()
+            command, self.port = local_nginx.prepare(folder, self.port)
+            self.nginx = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.0)
 
     def stop(self) -> None:
+        if self.nginx is not None:
+            self.nginx.terminate()
+            self.nginx.wait(timeout=30)
         self.process.terminate()
         self.process.wait(timeout=30)
         self.log.close()
@@ -165,7 +194,7 @@ def read_pages(port: int, readers: int, seconds: float, think: float, stop: thre
     """Latencies of logged-in readers requesting READER_PAGE for `seconds`."""
     browsers = []
     for i in range(readers):
-        browser = Browser(port)
+        browser = Browser(port, source=f"127.0.1.{i + 1}")
         if browser.try_login(f"bench-reader-{i}", PASSWORD) != 302:
             sys.exit(f"bench-reader-{i} could not log in")
         browser.request("GET", READER_PAGE)  # warm
@@ -193,7 +222,7 @@ def read_pages(port: int, readers: int, seconds: float, think: float, stop: thre
     return latencies
 
 
-def _guess(port: int, guessers: int, rate: float, floor: bool, victim: str, ready, stop, out) -> None:
+def _guess(port: int, guessers: int, rate: float, floor: bool, victim: str, source: str, ready, stop, out) -> None:
     """In its own process (an attacker's CPU is not the readers'): guess until `stop`, send the answers."""
     answers: list[tuple[float, int]] = []  # (finished at, status)
     lock = threading.Lock()
@@ -201,7 +230,7 @@ def _guess(port: int, guessers: int, rate: float, floor: bool, victim: str, read
     started = threading.Barrier(guessers + 1)
 
     def guesser(n: int) -> None:
-        browser = Browser(port)
+        browser = Browser(port, source=source)
         browser.token = _TOKEN.search(browser.request("GET", "/login")[1]).group(1)
         started.wait()
         time.sleep(random.Random(n).uniform(0, interval))
@@ -240,7 +269,8 @@ def attack(port: int, args, rate: float = 0.0, floor: bool = False, victim: str 
     ready, stop = context.Event(), context.Event()
     receive, send = context.Pipe(duplex=False)
     process = context.Process(
-        target=_guess, args=(port, args.guessers, rate, floor, victim, ready, stop, send), daemon=True
+        target=_guess, args=(port, args.guessers, rate, floor, victim, f"127.0.2.{next(_ATTACKS)}", ready, stop, send),
+        daemon=True,
     )
     process.start()
     ready.wait(60)
@@ -261,7 +291,7 @@ def attack(port: int, args, rate: float = 0.0, floor: bool = False, victim: str 
         "other_of_100": sum(1 for s in first100 if s not in (200, 429)),
         "first_refusal": next((i + 1 for i, s in enumerate(first100) if s == 429), None),
         "checked_total": sum(1 for _, s in answers if s == 200),
-        "right_password": None if floor else Browser(port).try_login(victim, PASSWORD),
+        "right_password": None if floor else Browser(port, source="127.0.0.77").try_login(victim, PASSWORD),
     }
 
 
@@ -283,7 +313,7 @@ def _report(name: str, idle_p50: float, loaded: dict, seconds: float, floor: boo
 
 def run(label: str, env: dict, tmp: Path, args) -> dict[str, float]:
     """One server: the timing check, the unloaded readers, then the readers under each kind of attack."""
-    server = Server(env, tmp / f"server-{label.replace(' ', '-')}.log")
+    server = Server(env, tmp / f"server-{label.replace(' ', '-')}.log", nginx=args.nginx)
     p50: dict[str, float] = {}
     try:
         print(f"\n[{label}] {args.readers} readers on {READER_PAGE} ({args.think:g} s think time), "
@@ -315,6 +345,7 @@ def main() -> None:
     parser.add_argument("--paced-rate", type=float, default=50.0,
                         help="guesses per second in all, for the paced attack (the issue saw 4.4/s)")
     parser.add_argument("--timing-rounds", type=int, default=8, help="wrong passwords per username (< 10)")
+    parser.add_argument("--nginx", action="store_true", help="send every request through deploy/nginx.conf (HTTPS)")
     parser.add_argument("--compare", action=argparse.BooleanOptionalAction, default=True,
                         help="also run with the throttle out of reach (the app before issue 9)")
     args = parser.parse_args()
@@ -328,6 +359,11 @@ def main() -> None:
         }
         env = {k: v for k, v in env.items() if not k.startswith("QIANFAN_") or k == "QIANFAN_INSTANCE_DIR"}
         os.environ.update({"QIANFAN_INSTANCE_DIR": env["QIANFAN_INSTANCE_DIR"]})
+        if args.nginx:
+            if not local_nginx.available():
+                sys.exit("--nginx needs Debian's nginx and openssl")
+            os.environ["BENCH_LOGIN_HTTPS"] = env["BENCH_LOGIN_HTTPS"] = "1"
+            env["QIANFAN_TRUSTED_PROXIES"] = "1"  # the client's address and scheme from nginx's headers
         results = {}
         for label, throttle_off in (("throttled", False), ("throttle off", True))[: 2 if args.compare else 1]:
             url = f"sqlite:///{tmp / (label.replace(' ', '-') + '.sqlite3')}"
@@ -342,8 +378,8 @@ def main() -> None:
         for kind, name in (("flood", "back to back"), ("paced", f"at {args.paced_rate:g}/s"),
                            ("floor", "/health flood, for scale")):  # fmt: skip
             ratio = throttled[kind] / throttled["idle"]
-            print(f"  {name:<24} {throttled['idle']:.1f} -> {throttled[kind]:.1f} ms ({ratio:.1f}x) "
-                  + ("met" if ratio <= 2 else "MISSED"))  # fmt: skip
+            verdict = "no target (any flood, not a login)" if kind == "floor" else "met" if ratio <= 2 else "MISSED"
+            print(f"  {name:<24} {throttled['idle']:.1f} -> {throttled[kind]:.1f} ms ({ratio:.1f}x) {verdict}")
     print()
     print_machine_details()
 

@@ -9,7 +9,6 @@ import http.cookiejar
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import ssl
@@ -20,11 +19,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from deploy import local_nginx
 from models import Company
 from qianfan.stats import matched_postings
 from tests.conftest import _empty_postgres
@@ -203,35 +204,11 @@ def test_a_staff_journey_through_gunicorn_and_a_worker(production, tmp_path):
 
 def _nginx_in_front(tmp_path, upstream_port: int) -> tuple[subprocess.Popen, int]:
     """deploy/nginx.conf as shipped, on free ports, a self-signed certificate and files in tmp_path."""
-    http_port, https_port = _free_port(), _free_port()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
-                   check=True, capture_output=True)  # fmt: skip
-    site = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    for old, new in {"listen 80;": f"listen 127.0.0.1:{http_port};", "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
-                     "127.0.0.1:8000": f"127.0.0.1:{upstream_port}", "/etc/ssl/qianfan/fullchain.pem": str(tmp_path / "cert.pem"),
-                     "/etc/ssl/qianfan/privkey.pem": str(tmp_path / "key.pem")}.items():  # fmt: skip
-        assert old in site, old
-        site = site.replace(old, new)
-    site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
-    site = site.replace("$host", "$http_host")  # on a port of its own the Host carries the port (CSRF's referrer check)
-    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
-    temp = {name: tmp_path / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for folder in temp.values():
-        folder.mkdir()
-    (tmp_path / "nginx.conf").write_text(
-        f"daemon off; worker_processes 1; pid {tmp_path}/nginx.pid; error_log {tmp_path}/nginx-error.log;\n"
-        "events { worker_connections 64; }\n"
-        f"http {{ access_log off; client_body_temp_path {temp['body']}; proxy_temp_path {temp['proxy']}; "
-        f"fastcgi_temp_path {temp['fastcgi']}; uwsgi_temp_path {temp['uwsgi']}; scgi_temp_path {temp['scgi']};\n"
-        f"include {tmp_path}/site.conf; }}\n", encoding="utf-8")  # fmt: skip
-    command = [shutil.which("nginx"), "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
-    checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stderr
+    command, https_port = local_nginx.prepare(tmp_path, upstream_port)
     return _spawn(command, dict(os.environ), tmp_path / "nginx.log"), https_port
 
 
-@pytest.mark.skipif(not (shutil.which("nginx") and shutil.which("openssl")), reason="needs Debian's nginx and openssl")
+@pytest.mark.skipif(not local_nginx.available(), reason="needs Debian's nginx and openssl")
 def test_the_shipped_nginx_config_proxies_to_gunicorn(production, tmp_path):
     base, _, _, port = production
     nginx, https_port = _nginx_in_front(tmp_path, port)
@@ -250,5 +227,18 @@ def test_the_shipped_nginx_config_proxies_to_gunicorn(production, tmp_path):
         assert browser.get("/staff/imports")[0] == 200
         too_big = browser.upload("/staff/imports", {"kind": "companies"}, "file", "big.csv", b"x" * (22 * 2**20))
         assert too_big[0] == 413  # refused by nginx before gunicorn reads it
+        # Login guessing is slowed at the proxy too (limit_req on /login per address: beyond 2 a second, 10
+        # at once, 10 more queued, the rest refused), before it costs the app anything; /health is not limited.
+        def visit(path: str) -> tuple:
+            return Browser(proxied).get(path)
+
+        with ThreadPoolExecutor(40) as pool:
+            answers = list(pool.map(visit, ["/login"] * 40))
+            others = list(pool.map(visit, ["/health"] * 40))
+        statuses = [status for status, _, _ in answers]
+        assert statuses.count(200) >= 11 and statuses.count(429) >= 10, statuses
+        assert all(status == 200 for status, _, _ in others)
+        assert "nginx" in next(body for status, body, _ in answers if status == 429)
+        assert browser.get("/staff/imports")[0] == 200
     finally:
         _stop(nginx, signal.SIGQUIT)
