@@ -34,8 +34,8 @@ class Company(Timestamped, Base):
     is_composed: Mapped[bool] = mapped_column(default=False)
 
     qualifications: Mapped[list[CompanyQualification]] = relationship(
-        back_populates="company", cascade="all, delete-orphan", lazy="selectin"
-    )
+        back_populates="company", cascade="all, delete-orphan"
+    )  # loaded when read: most pages show a firm without them (lists that show them ask for selectinload)
 
     @property
     def is_buyer(self) -> bool:

@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session, selectinload
 from ingest.values import CHINA_TZ, parse_amount
 from models import (
     AuditEvent,
-    Company,
     Contract,
     Listing,
     Match,
@@ -95,10 +94,9 @@ def contract_of(session: Session, match: Match) -> Contract | None:
 _MATCH_SORTS = {"score": Match.score, "updated_at": Match.updated_at, "status": Match.status}
 
 
-# What list pages show of each match, loaded in one query per relation instead of one per row; the
-# firms' qualifications, which lists do not show, are not loaded at all.
+# What list pages show of each match, loaded in one query per relation instead of one per row.
 def _with_firm(relation, firm):
-    return selectinload(relation).joinedload(firm).lazyload(Company.qualifications)
+    return selectinload(relation).joinedload(firm)
 
 
 _ORDER_SIDES = (_with_firm(Match.order, Order.buyer), _with_firm(Match.listing, Listing.supplier))

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Date, and_, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import (
     AuditEvent,
@@ -406,7 +406,7 @@ def _listings_stmt(filters: ListFilters):
 
 
 def _companies_stmt(filters: ListFilters):
-    stmt = select(Company)
+    stmt = select(Company).options(selectinload(Company.qualifications))  # the export lists them
     if filters.q:
         stmt = stmt.where(
             or_(
