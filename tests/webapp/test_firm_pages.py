@@ -85,7 +85,7 @@ def test_a_large_firm_posts_edits_and_submits_an_order(client, firms, session):
     client.submit(order_url + "/submit")
     page = client.get(order_url).get_data(as_text=True)
     assert "Awaiting screening" in page and "Submitted. Staff will screen it" in page
-    assert "edited: required_qualifications, title" in page  # the history says what changed
+    assert "edited: Qualifications required, Title" in page  # the history says what changed, in words
     listing = client.get("/orders/?sort=-budget_yuan").get_data(as_text=True)
     assert "工业云PaaS平台(二期)" in listing and "¥3,000,000" in listing
 
