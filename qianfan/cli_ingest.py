@@ -12,11 +12,13 @@ read.
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from ingest.problems import FileRejected, Problem, to_zh
+from qianfan import localtime
 from qianfan.cli_context import AppContext, pass_app
 from qianfan.importing import (
     KINDS,
@@ -114,8 +116,9 @@ def _print_summary(path: Path, report: ImportReport) -> None:
             f"  {report.values_unread} 条金额或日期无法识别，已按未知处理 / amounts or dates left unknown"
         )
     if report.previously_imported_at:
+        when = localtime.to_local(datetime.fromisoformat(report.previously_imported_at))
         click.echo(
-            f"  此文件曾于 {report.previously_imported_at} 导入 / this file was imported before"
+            f"  此文件曾于 {when:%Y-%m-%d %H:%M} 导入 / this file was imported before"
         )
 
 

@@ -129,3 +129,15 @@ def test_a_file_whose_size_says_nothing_is_read_only_to_the_limit(tmp_path):
     data = read_import_file(Path("/dev/zero"), {**DEFAULTS, "IMPORT_MAX_BYTES": 1000})
     assert len(data) == 1001
     assert read_import_file(small, DEFAULTS) == b"x" * 100
+
+
+def test_a_file_imported_again_says_when_in_beijing_time(runner, database, tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    (tmp_path / "listings.csv").write_text(LISTINGS.splitlines()[0] + "\n北京甲科技有限公司,产品甲,100万元\n", encoding="utf-8")
+    assert runner.invoke(main, ["ingest", "listings", "listings.csv"]).exit_code == 0
+    again = runner.invoke(main, ["ingest", "listings", "listings.csv"]).output
+    said = again.split("此文件曾于 ")[1][:16]
+    shown = datetime.strptime(said, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert abs((datetime.now(ZoneInfo("Asia/Shanghai")) - shown).total_seconds()) < 600  # not UTC, 8 h off
