@@ -386,6 +386,9 @@ def _require_open(posting) -> None:
 # --- the contract -------------------------------------------------------------------------------
 
 
+CONTRACT_TITLE_MAX = Contract.__table__.c.title.type.length
+
+
 def create_contract(
     session: Session, user: User, match_id: int, amount: str, title: str | None = None
 ) -> Contract:
@@ -400,11 +403,14 @@ def create_contract(
     result = parse_amount(amount, field="amount")
     if result.yuan is None:
         raise ValidationError("Write the contract amount, e.g. 120万元.", field="amount")
+    title = (title or "").strip() or match.order.title
+    if len(title) > CONTRACT_TITLE_MAX:
+        raise ValidationError("The contract title is longer than %(n)s characters.", field="title", n=CONTRACT_TITLE_MAX)
     contract = Contract(
         match_id=match.id,
         buyer_id=match.order.buyer_id,
         supplier_id=match.listing.supplier_id,
-        title=(title or "").strip() or match.order.title,
+        title=title,
         amount_yuan=result.yuan,
     )
     session.add(contract)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from models import Match, TransitionError
-from models.errors import DomainError, Forbidden, NotFound
+from models.errors import DomainError, Forbidden, NotFound, ValidationError
 from qianfan import deals
 from qianfan.paging import PageRequest
 
@@ -48,6 +48,15 @@ def test_the_whole_deal_is_signed_only_when_both_sides_confirm(session, deal):
     deals.advance_contract(session, supplier, contract.id, "performing")
     deals.advance_contract(session, buyer, contract.id, "completed")
     assert contract.status == "completed" and contract.ended_on is not None
+
+
+def test_a_contract_title_longer_than_its_column_is_refused_with_the_field_named(session, deal):
+    buyer, supplier, match = deal
+    _to_intention(session, buyer, supplier, match)
+    with pytest.raises(ValidationError) as refused:
+        deals.create_contract(session, buyer, match.id, "50万元", title="合" * 301)
+    assert refused.value.field == "title" and refused.value.params == {"n": 300}
+    assert deals.create_contract(session, buyer, match.id, "50万元", title="合" * 300).title == "合" * 300
 
 
 def test_the_history_says_who_did_what_and_when(session, deal):
