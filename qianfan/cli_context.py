@@ -25,6 +25,9 @@ class AppContext:
         localtime.configure(self.settings)
         self._db: Database | None = None
         self._checked = False
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:  # the command's context ends: its pooled connections are closed
+            ctx.call_on_close(self.close)
 
     @property
     def raw_db(self) -> Database:
@@ -46,6 +49,14 @@ class AppContext:
             require_schema(self.raw_db)
             self._checked = True
         return self.raw_db
+
+
+    def close(self) -> None:
+        """Close the database's pooled connections (the command is over)."""
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+            self._checked = False
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
