@@ -18,6 +18,7 @@ from models.deal import Contract, Match
 from models.importing import CompanyMergeCandidate, CompanyNameChange, ImportBatch
 from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
+from models.notification import DealMessage, Notification, NotificationSetting
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
 from models.ranking import Ranking, RankingState
 from models.reference import Industry, ProcurementCategory, Region
@@ -31,11 +32,14 @@ __all__ = [
     "CompanyNameChange",
     "CompanyQualification",
     "Contract",
+    "DealMessage",
     "ImportBatch",
     "Industry",
     "Job",
     "Listing",
     "Match",
+    "Notification",
+    "NotificationSetting",
     "Order",
     "ProcurementCategory",
     "Ranking",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamped, non_negative, one_of
@@ -97,6 +97,8 @@ class Contract(Timestamped, Base):
     ended_on: Mapped[date | None]
     # Contracts recorded from outside the platform (e.g. past wins loaded for evaluation) have no match.
     source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # The buyer said the order needs more suppliers: signing this contract does not close it.
+    keeps_order_open: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     match: Mapped[Match | None] = relationship()
     buyer: Mapped[Company] = relationship(foreign_keys=[buyer_id])

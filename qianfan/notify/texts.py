@@ -1,0 +1,93 @@
+"""The sentence of each notification kind, in English (the message id) and, through the zh_CN catalogue,
+in Chinese; rendered in the reader's language when the inbox is read or the e-mail is written."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext marker babel extracts
+    return message
+
+
+# What each kind is called on the settings page.
+LABELS = {
+    "recommendations": N_("Daily digest of new recommendations"),
+    "interest": N_("A supplier is interested in your order"),
+    "invitation": N_("A buyer invites you"),
+    "answer": N_("A supplier answers your invitation"),
+    "withdrawn": N_("The other side withdraws from a deal"),
+    "message": N_("A new message in a deal"),
+    "screening": N_("Screening result of your posting"),
+    "contract": N_("A contract waits for your confirmation"),
+    "signed": N_("A contract is signed"),
+    "order_closed": N_("An order you are talking about is signed with someone else"),
+    "deadline": N_("An order's deadline is 3 days ahead"),
+    "application": N_("Applications for service packages"),
+    "saved_search": N_("New results of a saved search"),
+}
+
+# The sentence, by kind and (where a kind has several) variant.
+SENTENCES = {
+    "recommendations": N_("%(count)s new recommendations for you today."),
+    "interest": N_("%(firm)s is interested in your order “%(title)s”."),
+    "invitation": N_("%(firm)s invites you to talk about its order “%(title)s”."),
+    "answer:accepted": N_("%(firm)s accepts your invitation to talk about “%(title)s”."),
+    "answer:declined": N_("%(firm)s declines your invitation to talk about “%(title)s”: %(reason)s"),
+    "withdrawn": N_("%(firm)s withdraws from the deal on “%(title)s”: %(reason)s"),
+    "message": N_("%(firm)s writes about “%(title)s”: %(excerpt)s"),
+    "screening:published": N_("Your posting “%(title)s” is published."),
+    "screening:rejected": N_("Your posting “%(title)s” was not published: %(reason)s"),
+    "contract": N_("The contract “%(title)s” waits for your confirmation."),
+    "signed": N_("The contract “%(title)s” is signed."),
+    "order_closed": N_("The order “%(title)s” was signed with another supplier and is closed."),
+    "order_closed:open": N_(
+        "A contract was signed on the order “%(title)s”; the buyer keeps it open for more suppliers."
+    ),
+    "deadline": N_("The order “%(title)s” closes for answers on %(date)s."),
+    "application:applied": N_("%(firm)s applies for your service package “%(title)s”."),
+    "application:accepted": N_("Your application for “%(title)s” is accepted."),
+    "application:declined": N_("Your application for “%(title)s” is declined: %(reason)s"),
+    "saved_search": N_("%(count)s new results for your saved search “%(title)s”."),
+}
+SUBJECT = N_("Qianfan: %(label)s")
+
+
+@lru_cache(maxsize=1)
+def _zh_catalog():
+    from qianfan.translations import load_catalog
+
+    return load_catalog()
+
+
+def translate(message: str, locale: str) -> str:
+    if locale == "en":
+        return message
+    entry = _zh_catalog().get(message)
+    return entry.string if entry is not None and entry.string else message
+
+
+def _fill(template: str, params: dict) -> str:
+    class _Lenient(dict):
+        def __missing__(self, key):
+            return ""
+
+    try:
+        return template % _Lenient(params or {})
+    except (TypeError, ValueError):
+        return template
+
+
+def sentence(kind: str, params: dict, locale: str) -> str:
+    """The notification as one sentence in `locale` ("zh_CN" or "en")."""
+    variant = (params or {}).get("variant")
+    template = SENTENCES.get(f"{kind}:{variant}") or SENTENCES.get(kind) or kind
+    return _fill(translate(template, locale), params)
+
+
+def label(kind: str, locale: str) -> str:
+    return translate(LABELS.get(kind, kind), locale)
+
+
+def subject(kind: str, locale: str) -> str:
+    return _fill(translate(SUBJECT, locale), {"label": label(kind, locale)})
