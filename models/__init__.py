@@ -11,6 +11,7 @@ Glossary (the Chinese terms the programme uses):
 - 统一社会信用代码 credit_code: the 18-character unified social credit code (GB 32100-2015).
 """
 
+from models.account_token import AccountToken
 from models.audit import AuditEvent
 from models.base import Base
 from models.company import Company, CompanyQualification
@@ -18,6 +19,7 @@ from models.deal import Contract, Match
 from models.importing import CompanyMergeCandidate, CompanyNameChange, ImportBatch
 from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
+from models.mail import OutboxMail
 from models.notification import DealMessage, Notification, NotificationSetting
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
 from models.ranking import Ranking, RankingState
@@ -25,6 +27,7 @@ from models.reference import Industry, ProcurementCategory, Region
 from models.user import User
 
 __all__ = [
+    "AccountToken",
     "AuditEvent",
     "Base",
     "Company",
@@ -41,6 +44,7 @@ __all__ = [
     "Notification",
     "NotificationSetting",
     "Order",
+    "OutboxMail",
     "ProcurementCategory",
     "Ranking",
     "RankingState",

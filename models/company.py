@@ -11,6 +11,9 @@ from models.base import Base, Timestamped, one_of
 
 COMPANY_KINDS = ("large_firm", "small_firm", "incubator", "service_org", "financial")
 SIZE_CLASSES = ("large", "medium", "small", "micro")
+# A firm that signed itself up waits for staff (pending) before it may post; imported and created
+# firms are verified. A rejected firm's users may log in and read the reason, not post.
+VERIFICATION_STATES = ("pending", "verified", "rejected")
 
 
 class Company(Timestamped, Base):
@@ -20,6 +23,7 @@ class Company(Timestamped, Base):
     __table_args__ = (
         one_of("kind", COMPANY_KINDS, "kind_allowed"),
         one_of("size_class", SIZE_CLASSES, "size_allowed"),
+        one_of("verification", VERIFICATION_STATES, "verification_allowed"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -32,10 +36,16 @@ class Company(Timestamped, Base):
     description: Mapped[str | None] = mapped_column(Text)
     # Demo rows are composed, not real; the UI says so wherever it shows one.
     is_composed: Mapped[bool] = mapped_column(default=False)
+    verification: Mapped[str] = mapped_column(String(10), default="verified", server_default="verified", index=True)
+    verification_note: Mapped[str | None] = mapped_column(Text)  # the staff's reason for a rejection
 
     qualifications: Mapped[list[CompanyQualification]] = relationship(
         back_populates="company", cascade="all, delete-orphan"
     )  # loaded when read: most pages show a firm without them (lists that show them ask for selectinload)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == "verified"
 
     @property
     def is_buyer(self) -> bool:

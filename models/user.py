@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -49,6 +49,10 @@ class User(Timestamped, Base):
     last_login_at: Mapped[datetime | None]
     # Bumped by logout and password change: every session issued under an older version stops working.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Where password resets, invitations and notifications are sent; unique where given.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # The company's own admin user: invites colleagues to the company (qianfan.accounts_signup).
+    company_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     company: Mapped[Company | None] = relationship(lazy="joined")
 

@@ -81,6 +81,19 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_PROCESSES": 2,  # a full rematch ranks the two sides in two processes (1: one after the other)
     "MATCH_PARALLEL_FROM": 20_000,  # published postings below which a second process costs more than it saves  # how long a rematch waits for another one of the same side
     "PAGE_SIZE": 20,
+    # E-mail (qianfan.mail): the outbox is sent through this SMTP server ("" : mail waits in the outbox).
+    "MAIL_SMTP_HOST": "",
+    "MAIL_SMTP_PORT": 25,
+    "MAIL_SMTP_USER": "",
+    "MAIL_SMTP_PASSWORD": "",
+    "MAIL_SMTP_SECURITY": "",  # "", "starttls" or "ssl"
+    "MAIL_SMTP_TIMEOUT": 10,
+    "MAIL_FROM": "千帆 <qianfan@localhost>",
+    "MAIL_MAX_ATTEMPTS": 30,  # tries, 1, 2, 4 ... 60 minutes apart, before a mail is marked failed
+    "MAIL_SEND_AFTER_COMMIT": True,  # queue the sender after each commit that wrote mail (else: every minute)
+    # Accounts (qianfan.signup): how long an e-mailed password reset link and an invitation work.
+    "PASSWORD_RESET_HOURS": 2,
+    "INVITATION_DAYS": 7,
     "DASHBOARD_CACHE_SECONDS": 30,  # the staff dashboard is recomputed at most this often (0: every time)
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
