@@ -48,8 +48,10 @@ def create_user(
     company: Company | None = None,
     display_name: str | None = None,
     actor: User | None = None,
+    email: str | None = None,
+    company_admin: bool = False,
 ) -> User:
-    """A new account; firm roles must belong to a company of a matching kind."""
+    """A new account; firm roles must belong to a company of a matching kind; `email` unique where given."""
     username = (username or "").strip()
     if not username:
         raise ValidationError("A username is required.", field="username")
@@ -70,11 +72,19 @@ def create_user(
             )
     if session.scalar(select(User.id).where(User.username == username)):
         raise ValidationError("The username '%(username)s' is taken.", field="username", username=username)
+    if email is not None:
+        from qianfan.membership.signup import email_taken, normalise_email
+
+        email = normalise_email(email)
+        if email_taken(session, email):
+            raise ValidationError("An account with e-mail %(address)s exists already.", field="email", address=email)
     user = User(
         username=username,
         display_name=display_name or username,
         role=role,
         company=company if role in FIRM_ROLES else None,
+        email=email,
+        company_admin=company_admin and role in FIRM_ROLES,
     )
     user.set_password(password)
     session.add(user)

@@ -196,6 +196,9 @@ def save_posting(
 def submit_posting(session: Session, user: User, kind: str, posting_id: int):
     """Send a draft (or a rejected posting, once edited) to staff for screening."""
     posting = _own_for_change(session, user, kind, posting_id)
+    from qianfan.membership.signup import ensure_may_post
+
+    ensure_may_post(user)  # a firm that signed itself up posts once staff have verified it
     transition(posting, "submitted", actor=user)
     session.flush()
     return posting

@@ -18,6 +18,14 @@ from tests.mailserver import MailServer
 BASE = {"MAIL_FROM": "千帆 <noreply@qianfan.test>", "MAIL_MAX_ATTEMPTS": 3}
 
 
+@pytest.fixture(autouse=True)
+def _send_only_when_told(db):
+    """The sender runs when a test calls it, not after each commit (as with MAIL_SEND_AFTER_COMMIT off)."""
+    from qianfan import tasks
+
+    tasks.configure({"TESTING": True, "MAIL_SEND_AFTER_COMMIT": False}, db)
+
+
 def _states(session):
     session.expire_all()
     return [(m.to_address, m.state, m.attempts) for m in session.scalars(select(OutboxMail).order_by(OutboxMail.id))]

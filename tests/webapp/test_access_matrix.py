@@ -93,6 +93,24 @@ ENDPOINTS: dict[str, Row] = {
         data={"next": "/"},
     ),  # fmt: skip
     "home.index": everyone("/"),
+    # Accounts (webapp/accounts.py): sign-up and the e-mailed links are for anyone; a made-up link is gone (410).
+    "accounts.signup_page": row(
+        "/signup", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED
+    ),
+    "accounts.forgot_password": row(
+        "/password/forgot", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK
+    ),
+    "accounts.reset_password": row(
+        "/password/reset/made-up", anonymous=410, large_firm=410, small_firm=410, service_org=410, staff=410
+    ),
+    "accounts.join": row(
+        "/invitation/made-up", anonymous=410, large_firm=410, small_firm=410, service_org=410, staff=410
+    ),
+    # A firm's colleagues: its own only (no id in the URL); only its admin user invites (none here is one).
+    "accounts.colleagues": row("/company/users", large_firm=OK, small_firm=OK, service_org=OK, owner="own_small"),
+    "accounts.invite": row(
+        "/company/users/invite", "POST", data={"display_name": "某人", "email": "someone@example.cn"}
+    ),
     **posting_rows("orders", "order", "/orders", "order", "large_firm", "own_large"),
     "orders.candidates": row(
         "/orders/{order}/candidates", large_firm=HIDDEN, staff=OK, owner="own_large"
@@ -229,6 +247,10 @@ STAFF_ENDPOINTS: dict[str, Row] = {
         "/staff/duplicates/999999/keep-apart", "POST", status=HIDDEN
     ),
     "staff_renames.pending": staff_only("/staff/renames"),
+    # New firms: verifying or rejecting one is for staff (an unknown id is 404 to them, 403 to firms).
+    "accounts.new_firms": staff_only("/staff/firms"),
+    "accounts.verify": staff_only("/staff/firms/999999/verify", "POST", status=HIDDEN),
+    "accounts.reject": staff_only("/staff/firms/999999/reject", "POST", status=HIDDEN, data={"note": "测试"}),
     "staff_renames.accept": staff_only("/staff/renames/999999/accept", "POST", status=HIDDEN),
     "staff_renames.decline": staff_only("/staff/renames/999999/decline", "POST", status=HIDDEN),
 }
