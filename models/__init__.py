@@ -19,6 +19,7 @@ from models.deal import Contract, Match
 from models.importing import CompanyMergeCandidate, CompanyNameChange, ImportBatch
 from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
+from models.market import Attachment, SavedSearch
 from models.mail import OutboxMail
 from models.notification import DealMessage, Notification, NotificationSetting
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
@@ -28,6 +29,7 @@ from models.user import User
 
 __all__ = [
     "AccountToken",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Company",
@@ -49,6 +51,7 @@ __all__ = [
     "Ranking",
     "RankingState",
     "Region",
+    "SavedSearch",
     "ServiceDemand",
     "ServicePackage",
     "TransitionError",
