@@ -150,9 +150,11 @@ def init_db(app: AppContext) -> None:
 @click.option("--role", required=True, type=click.Choice(["large_firm", "small_firm", "service_org", "staff", "admin"]))
 @click.option("--company-id", type=int, help="The company a firm-side account belongs to.")
 @click.option("--display-name")
+@click.option("--email", help="Where password resets, invitations and notifications go.")
+@click.option("--company-admin", is_flag=True, help="The company's admin user: invites colleagues.")
 @click.password_option(help="Asked for when not given.")
 @pass_app
-def create_user_command(app: AppContext, username, role, company_id, display_name, password) -> None:
+def create_user_command(app: AppContext, username, role, company_id, display_name, email, company_admin, password) -> None:
     """Create a login account."""
     from models import Company
     from models.errors import NotFound
@@ -165,7 +167,8 @@ def create_user_command(app: AppContext, username, role, company_id, display_nam
             if company is None:
                 raise NotFound("No company with id %(id)s.", id=company_id)
         user = create_user(
-            session, username=username, password=password, role=role, company=company, display_name=display_name
+            session, username=username, password=password, role=role, company=company, display_name=display_name,
+            email=email, company_admin=company_admin,
         )
         click.echo(f"created {user.username} ({user.role})")
 

@@ -39,6 +39,7 @@ from models.deal import MATCH_STATUSES
 from models.errors import DomainError, Forbidden, NotFound, ValidationError
 from models.lifecycle import allowed_next
 from qianfan.history import HistoryEntry, audit_trail
+from qianfan.notify import events
 from qianfan.paging import MAX_PER_PAGE, Page, PageRequest, paginate
 
 # Statuses in which a match is only a suggestion, not yet a deal anyone acted on.
@@ -231,6 +232,8 @@ def available_actions(session: Session, user: User, match: Match) -> set[str]:
             actions.add("mark_seen")
         if "interested" in possible and not match.near_miss:
             actions.add("express_interest")
+        if match.status == "invited":
+            actions |= {"accept_invitation", "decline_invitation"}
         if "withdrawn" in possible:
             actions.add("withdraw")
     elif side == BUYER:
@@ -288,6 +291,7 @@ def express_interest(session: Session, user: User, match_id: int) -> Match:
     _require_open(match.order)
     transition(match, "interested", actor=user)
     session.flush()
+    events.interest(session, match)
     return match
 
 
@@ -297,6 +301,32 @@ def withdraw(session: Session, user: User, match_id: int, reason: str) -> Match:
     transition(match, "withdrawn", actor=user, reason=reason)
     _cancel_pending_contract(session, user, match, reason)
     session.flush()
+    events.withdrawn(session, match, user.company_id, match.status_reason)
+    return match
+
+
+def accept_invitation(session: Session, user: User, match_id: int) -> Match:
+    """The supplier accepts the buyer's invitation: the two sides negotiate."""
+    match = _acting(session, user, match_id, SUPPLIER)
+    if match.status != "invited":
+        raise DomainError("There is no invitation to answer on this deal; it is %(status)s.",
+                          status=match.status)  # fmt: skip
+    _require_open(match.order)
+    transition(match, "negotiating", actor=user)
+    session.flush()
+    events.answer(session, match, accepted=True)
+    return match
+
+
+def decline_invitation(session: Session, user: User, match_id: int, reason: str) -> Match:
+    """The supplier declines the buyer's invitation, saying why; the deal ends (withdrawn)."""
+    match = _acting(session, user, match_id, SUPPLIER)
+    if match.status != "invited":
+        raise DomainError("There is no invitation to answer on this deal; it is %(status)s.",
+                          status=match.status)  # fmt: skip
+    transition(match, "withdrawn", actor=user, reason=reason)
+    session.flush()
+    events.answer(session, match, accepted=False, reason=match.status_reason)
     return match
 
 
@@ -313,6 +343,7 @@ def apply_to_package(session: Session, user: User, match_id: int) -> Match:
         raise DomainError("This service package has no places left.")
     transition(match, "applied", actor=user)
     session.flush()
+    events.applied(session, match)
     return match
 
 
@@ -325,6 +356,7 @@ def invite(session: Session, user: User, match_id: int) -> Match:
     _require_open(match.order)
     transition(match, "invited", actor=user)
     session.flush()
+    events.invitation(session, match)
     return match
 
 
@@ -350,6 +382,7 @@ def decline(session: Session, user: User, match_id: int, reason: str) -> Match:
     transition(match, "declined", actor=user, reason=reason)
     _cancel_pending_contract(session, user, match, reason)
     session.flush()
+    events.withdrawn(session, match, user.company_id, match.status_reason)
     return match
 
 
@@ -374,7 +407,15 @@ def accept_application(session: Session, user: User, match_id: int) -> Match:
         )
     session.refresh(match.package, ["quota_used"])
     transition(match, "accepted", actor=user)
+    # The package's own history records each acceptance (issue 12, item 6).
+    session.add(
+        AuditEvent(actor_id=user.id, action="accept_applicant", object_type=match.package.__tablename__,
+                   object_id=match.package_id,
+                   detail={"applicant": match.demand.company.name, "match_id": match.id,
+                           "quota_used": match.package.quota_used})
+    )  # fmt: skip
     session.flush()
+    events.application_accepted(session, match)
     return match
 
 
@@ -390,9 +431,13 @@ CONTRACT_TITLE_MAX = Contract.__table__.c.title.type.length
 
 
 def create_contract(
-    session: Session, user: User, match_id: int, amount: str, title: str | None = None
+    session: Session, user: User, match_id: int, amount: str, title: str | None = None,
+    keeps_order_open: bool = False,
 ) -> Contract:
-    """The buyer drafts the contract of an intention-signed deal; it waits for both sides to confirm."""
+    """The buyer drafts the contract of an intention-signed deal; it waits for both sides to confirm.
+
+    `keeps_order_open`: the buyer needs more suppliers, so signing this contract leaves the order open.
+    """
     match = _acting(session, user, match_id, BUYER)
     if match.status != "intention_signed":
         raise DomainError(
@@ -412,9 +457,11 @@ def create_contract(
         supplier_id=match.listing.supplier_id,
         title=title,
         amount_yuan=result.yuan,
+        keeps_order_open=bool(keeps_order_open),
     )
     session.add(contract)
     session.flush()
+    events.contract_to_confirm(session, contract)
     session.add(
         AuditEvent(actor_id=user.id, action="create", object_type="contract", object_id=contract.id,
                    to_status="pending", detail={"amount_yuan": str(result.yuan)})
@@ -458,8 +505,35 @@ def confirm_contract(session: Session, user: User, contract_id: int) -> Contract
         transition(contract, "signed", actor=user)
         if contract.match is not None:
             transition(contract.match, "contract_signed", actor=user)
-    session.flush()
+            _after_signing(session, user, contract)
+        session.flush()
+        events.signed(session, contract)
+    else:
+        session.flush()
+        events.contract_to_confirm(session, contract)
     return contract
+
+
+SIGNED_ELSEWHERE = "订单已与其他供应商签约并关闭"
+
+
+def _after_signing(session: Session, user: User, contract: Contract) -> None:
+    """The order closes, unless the buyer said it needs more suppliers; its other open deals are told.
+
+    When it closes, those deals end (expired, with the reason), so no one goes on talking about an order
+    that is taken; when it stays open, they go on and only learn that a contract was signed.
+    """
+    match = contract.match
+    order = match.order
+    closes = not contract.keeps_order_open and order.status == "published"
+    if closes:
+        transition(order, "closed", actor=user)
+    session.flush()
+    for other in events.open_deals_on(session, match):
+        if closes:
+            # Kept as data, like a reason typed by a user (the programme's language): the history shows it.
+            transition(other, "expired", actor=user, reason=SIGNED_ELSEWHERE)
+        events.order_signed_elsewhere(session, other, closed=closes)
 
 
 CONTRACT_MOVES = ("performing", "completed", "terminated", "cancelled")

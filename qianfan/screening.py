@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models import Company, Listing, Order, ServiceDemand, ServicePackage, User, transition
 from models.errors import DomainError, Forbidden, NotFound, ValidationError
 from qianfan import localtime
+from qianfan.notify import events
 from qianfan.paging import Page, PageRequest, paginate
 from qianfan.postings import rematch_posting
 
@@ -111,6 +112,7 @@ def publish(session: Session, actor: User, kind: str, posting_id: int):
     _check_still_valid(posting)
     transition(posting, "published", actor=actor)
     session.flush()
+    events.screening(session, posting, published=True)
     rematch_posting(session, kind, posting)
     return posting
 
@@ -130,6 +132,7 @@ def reject(session: Session, actor: User, kind: str, posting_id: int, reason: st
     posting = _get(session, kind, posting_id)
     transition(posting, "rejected", actor=actor, reason=reason)
     session.flush()
+    events.screening(session, posting, published=False, reason=reason)
     return posting
 
 

@@ -57,7 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(market.bp)
     from webapp import accounts  # sign-up, password reset, invitations, the staff's verification of new firms
 
+    from webapp import staff_mail
+
     app.register_blueprint(accounts.bp)
+    app.register_blueprint(staff_mail.bp)
 
     @app.get("/health")
     def health():

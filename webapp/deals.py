@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.errors import DomainError, Forbidden, NotFound
-from qianfan import deals, recommendations
+from qianfan import dealroom, deals, recommendations
 from webapp.access import roles_required
 from webapp.database import commit, get_session
 from webapp.errors import translate
@@ -37,7 +37,8 @@ def index():
 @bp.get("/deals/<int:match_id>")
 @roles_required(*EVERYONE)
 def show(match_id: int):
-    match, contract, history, actions = deals.deal_page(get_session(), current_user, match_id)
+    session = get_session()
+    match, contract, history, actions = deals.deal_page(session, current_user, match_id)
     side = deals.side_of(current_user, match)
     return render_template(
         "deals/show.html",
@@ -46,6 +47,19 @@ def show(match_id: int):
         history=history,
         actions=actions,
         side=side,
+        messages=dealroom.thread(session, current_user, match_id),
+        can_write=side is not None and dealroom.can_write(match),
+        contacts=dealroom.contacts(session, current_user, match),
+    )
+
+
+@bp.post("/deals/<int:match_id>/messages")
+@roles_required(*FIRMS)
+def post_message(match_id: int):
+    return _run(
+        lambda session: dealroom.post_message(session, current_user, match_id, request.form.get("body", "")),
+        lambda _message: _("Message sent; the other side is told."),
+        url_for("deals.show", match_id=match_id) + "#thread",
     )
 
 
@@ -92,6 +106,12 @@ _MOVES = (
      lambda: _("Your interest was sent to the buyer.")),
     ("withdraw", "withdraw", ("small_firm",), lambda s, m: deals.withdraw(s, current_user, m, _reason()),
      lambda: _("You withdrew from this deal.")),
+    ("accept_invitation", "accept-invitation", ("small_firm",),
+     lambda s, m: deals.accept_invitation(s, current_user, m),
+     lambda: _("You accepted the invitation; the buyer is told.")),
+    ("decline_invitation", "decline-invitation", ("small_firm",),
+     lambda s, m: deals.decline_invitation(s, current_user, m, _reason()),
+     lambda: _("You declined the invitation; the buyer is told why.")),
     ("invite", "invite", ("large_firm",), lambda s, m: deals.invite(s, current_user, m),
      lambda: _("Invitation sent.")),
     ("negotiate", "negotiate", ("large_firm",), lambda s, m: deals.start_negotiating(s, current_user, m),
@@ -105,7 +125,8 @@ _MOVES = (
     ("accept", "accept", ("service_org",), lambda s, m: deals.accept_application(s, current_user, m),
      lambda: _("Applicant accepted; one place of the quota is taken.")),
     ("create_contract", "contract", ("large_firm",),
-     lambda s, m: deals.create_contract(s, current_user, m, request.form.get("amount", ""), request.form.get("title")),
+     lambda s, m: deals.create_contract(s, current_user, m, request.form.get("amount", ""), request.form.get("title"),
+                                        keeps_order_open=request.form.get("keeps_order_open") == "1"),
      lambda: _("Contract drafted. It is signed once both sides have confirmed it.")),
 )  # fmt: skip
 

@@ -73,4 +73,31 @@ def kick_sender() -> None:
         log.warning("the mail sender could not be started now; the outbox is retried", exc_info=True)
 
 
-__all__ = ["kick_sender", "queue_mail"]
+
+
+def outbox_summary(session: Session, limit: int = 50) -> tuple[dict[str, int], list[OutboxMail]]:
+    """(count per state, the mails not sent yet: queued and failed, oldest first) for the staff's page."""
+    from sqlalchemy import func, select
+
+    counts = dict(session.execute(select(OutboxMail.state, func.count()).group_by(OutboxMail.state)).all())
+    waiting = session.scalars(
+        select(OutboxMail).where(OutboxMail.state != "sent").order_by(OutboxMail.created_at, OutboxMail.id).limit(limit)
+    ).all()  # fmt: skip
+    return {state: counts.get(state, 0) for state in ("queued", "sent", "failed")}, list(waiting)
+
+
+def retry_failed(session: Session, mail_id: int) -> OutboxMail:
+    """Put a mail given up on back in the queue, its tries counted afresh (sent after the commit)."""
+    from models.base import utcnow
+    from models.errors import NotFound
+
+    mail = session.get(OutboxMail, mail_id)
+    if mail is None or mail.state != "failed":
+        raise NotFound("No failed mail %(id)s.", id=mail_id)
+    mail.state, mail.attempts, mail.next_attempt_at = "queued", 0, utcnow()
+    session.flush()
+    _send_after_commit(session)
+    return mail
+
+
+__all__ = ["kick_sender", "outbox_summary", "queue_mail", "retry_failed"]

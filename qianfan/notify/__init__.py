@@ -85,7 +85,7 @@ def _email(session: Session, user: User, note: Notification) -> None:
     body = texts.sentence(note.kind, note.params, locale)
     if note.link:
         body += "\n\n" + note.link
-    queue_mail(session, address, texts.subject(note.kind, locale), body)
+    queue_mail(session, address, texts.subject(note.kind, locale), body, user_id=user.id, kind="notification")
 
 
 # --- the user's choices -------------------------------------------------------------------------

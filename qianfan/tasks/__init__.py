@@ -14,7 +14,7 @@
 Importing this package registers every task with the queue.
 """
 
-from qianfan.tasks import imports, mail, matching, saved_searches, schedule  # noqa: F401 - registers the tasks
+from qianfan.tasks import imports, mail, matching, reminders, saved_searches, schedule  # noqa: F401 - registers the tasks
 from qianfan.tasks.queue import configure, enqueue, huey, rerun
 
 __all__ = ["configure", "enqueue", "huey", "rerun"]

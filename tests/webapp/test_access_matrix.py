@@ -252,6 +252,8 @@ STAFF_ENDPOINTS: dict[str, Row] = {
     "accounts.new_firms": staff_only("/staff/firms"),
     "accounts.verify": staff_only("/staff/firms/999999/verify", "POST", status=HIDDEN),
     "accounts.reject": staff_only("/staff/firms/999999/reject", "POST", status=HIDDEN, data={"note": "测试"}),
+    "staff_mail.outbox": staff_only("/staff/mail"),
+    "staff_mail.retry": staff_only("/staff/mail/999999/retry", "POST", status=HIDDEN),
     "staff_renames.accept": staff_only("/staff/renames/999999/accept", "POST", status=HIDDEN),
     "staff_renames.decline": staff_only("/staff/renames/999999/decline", "POST", status=HIDDEN),
 }

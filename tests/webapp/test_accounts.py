@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from ingest.credit_code import check_character
-from models import AccountToken, Company, User
+from models import AccountToken, Company, OutboxMail, User
 from models.base import utcnow
 from tests.mailserver import MailServer
 from tests.webclient import WebClient
@@ -208,3 +208,26 @@ def test_an_invitation_to_a_taken_address_is_refused_naming_it(app, session, fac
     response = boss.submit("/company/users/invite", {"display_name": "某人", "email": "taken@x.cn"})
     assert response.status_code == 422 and "taken@x.cn" in response.get_data(as_text=True)
     assert admin.company_id
+
+
+def test_staff_see_mail_that_was_given_up_and_send_it_again(app, session, factory, mail, db):
+    from qianfan.mail import queue_mail
+    from qianfan.mail.outbox import send_due
+    from tests.mailserver import MailServer
+
+    factory.user("staff", username="staff1")
+    app.config["MAIL_SEND_AFTER_COMMIT"] = False  # sent below, by hand, while the server is down
+    queue_mail(session, "late@example.cn", "迟到的通知", "正文")
+    session.commit()
+    app.config["MAIL_SEND_AFTER_COMMIT"] = True
+    down = {"MAIL_SMTP_HOST": "127.0.0.1", "MAIL_SMTP_PORT": MailServer().port, "MAIL_MAX_ATTEMPTS": 1}
+    send_due(db, down)  # the server is down on the only try: given up
+    staff = _client(app)
+    staff.login("staff1")
+    page = staff.get("/staff/mail").get_data(as_text=True)
+    assert "late@example.cn" in page and "迟到的通知" in page and "Connection refused" in page
+    assert "已放弃：1" in page
+    mail_id = session.scalars(select(OutboxMail.id)).one()
+    assert staff.submit(f"/staff/mail/{mail_id}/retry").status_code == 302
+    assert [m["Subject"] for m in mail.to("late@example.cn")] == ["迟到的通知"]
+    assert "所有邮件均已发出" in staff.get("/staff/mail").get_data(as_text=True)
