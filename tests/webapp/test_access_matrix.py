@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Contract, Match, ServicePackage
+from tests.webapp.access_market import market_rows, market_world
 from tests.webclient import WebClient
 
 ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "staff", "admin")
@@ -257,7 +258,9 @@ STAFF_ENDPOINTS: dict[str, Row] = {
     "staff_renames.decline": staff_only("/staff/renames/999999/decline", "POST", status=HIDDEN),
 }
 
-ALL_ROWS = {**ENDPOINTS, **STAFF_ENDPOINTS}
+# The open market (webapp/market.py): tests/webapp/access_market.py.
+MARKET_ENDPOINTS = market_rows(row, OK, MOVED, DENY, HIDDEN)
+ALL_ROWS = {**ENDPOINTS, **STAFF_ENDPOINTS, **MARKET_ENDPOINTS}
 IGNORED = {"static"}  # files, the same for everyone
 
 
@@ -327,11 +330,12 @@ def world(factory, session):
     for candidate in (listing, second, rival_listing):
         factory.ranking("listing", candidate.id, [order.id], scores=[0.9])
     factory.ranking("demand", demand.id, [package.id], scores=[0.6])
+    market = market_world(factory, session, own_large, own_small, rival, title)
     session.commit()
     return {
         "order": order.id, "listing": listing.id, "demand": demand.id, "package": package.id,
         "order_match": order_match.id, "signed_match": signed_match.id, "service_match": service_match.id,
-        "contract": contract.id, "rival_match": rival_match.id,
+        "contract": contract.id, "rival_match": rival_match.id, **market,
     }  # fmt: skip
 
 
@@ -347,7 +351,7 @@ def _request(client: WebClient, r: Row, ids: dict):
     url = r.url.format(**ids)
     if r.method == "GET":
         return client.get(url)
-    return client.submit(url, r.data)
+    return client.submit(url, {key: value.format(**ids) for key, value in r.data.items()})
 
 
 def _snapshot(session) -> list:
