@@ -60,6 +60,10 @@ class Order(Posting, Base):
     budget_text: Mapped[str | None] = mapped_column(String(120))  # as written, e.g. "746.0365万元"
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     required_qualifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set by the buyer: the qualifications are a must (资质为必备条件) / the region is limited by law. Each
+    # makes its rule a hard one for this order; otherwise firms lacking them are ranked, marked "缺少 …".
+    qualifications_mandatory: Mapped[bool] = mapped_column(default=False)
+    region_mandatory: Mapped[bool] = mapped_column(default=False)
     deadline: Mapped[datetime | None]
     delivery_period: Mapped[str | None] = mapped_column(String(120))
     source_url: Mapped[str | None] = mapped_column(String(500))
