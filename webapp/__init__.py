@@ -34,9 +34,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     _register_template_helpers(app)
 
-    from webapp import auth, background, deals, firm_jobs, home, orders, packages, staff, staff_renames, supply
+    from webapp import (
+        auth,
+        background,
+        deals,
+        firm_jobs,
+        home,
+        notifications,
+        orders,
+        packages,
+        staff,
+        staff_renames,
+        supply,
+    )
 
     background.init_app(app)
+    notifications.init_app(app)
     for blueprint in (
         auth.bp,
         home.bp,
@@ -47,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         packages.bp,
         deals.bp,
         firm_jobs.bp,
+        notifications.bp,
     ):
         app.register_blueprint(blueprint)
     from webapp import names  # names for the autocomplete of region and industry fields

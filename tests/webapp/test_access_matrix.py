@@ -20,7 +20,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models import Contract, Match, ServicePackage
+from models import Contract, Match, Notification, ServicePackage
 from tests.webapp.access_market import market_rows, market_world
 from tests.webclient import WebClient
 
@@ -149,6 +149,26 @@ ENDPOINTS: dict[str, Row] = {
     "deals.invite": row(
         "/deals/{order_match}/invite", "POST", large_firm=HIDDEN, owner="own_large"
     ),
+    # The supplier answers an invitation; both sides write in the deal's thread (staff read it only).
+    "deals.accept_invitation": row(
+        "/deals/{order_match}/accept-invitation", "POST", small_firm=HIDDEN, owner="own_small"
+    ),
+    "deals.decline_invitation": row(
+        "/deals/{order_match}/decline-invitation", "POST", small_firm=HIDDEN, owner="own_small",
+        data={"reason": "测试"},
+    ),  # fmt: skip
+    "deals.post_message": row(
+        "/deals/{order_match}/messages", "POST", large_firm=HIDDEN, small_firm=HIDDEN, service_org=HIDDEN,
+        owner="own_small", data={"body": "测试"},
+    ),  # fmt: skip
+    # Everyone has an inbox; a notification is opened by the user it was for only.
+    "notifications.inbox": everyone("/notifications/"),
+    "notifications.settings": everyone("/notifications/settings"),
+    "notifications.read_all": everyone("/notifications/read", MOVED, "POST"),
+    "notifications.open_one": row(
+        "/notifications/{notification}/open", "POST", large_firm=HIDDEN, small_firm=HIDDEN,
+        service_org=HIDDEN, staff=HIDDEN, owner="own_small",
+    ),  # fmt: skip
     "deals.negotiate": row(
         "/deals/{order_match}/negotiate", "POST", large_firm=HIDDEN, owner="own_large"
     ),
@@ -331,11 +351,14 @@ def world(factory, session):
         factory.ranking("listing", candidate.id, [order.id], scores=[0.9])
     factory.ranking("demand", demand.id, [package.id], scores=[0.6])
     market = market_world(factory, session, own_large, own_small, rival, title)
+    note = Notification(user_id=own_small.id, kind="invitation", params={"title": title("通知"), "firm": "x"},
+                        link=f"/deals/{order_match.id}")  # fmt: skip
+    session.add(note)
     session.commit()
     return {
         "order": order.id, "listing": listing.id, "demand": demand.id, "package": package.id,
         "order_match": order_match.id, "signed_match": signed_match.id, "service_match": service_match.id,
-        "contract": contract.id, "rival_match": rival_match.id, **market,
+        "contract": contract.id, "rival_match": rival_match.id, **market, "notification": note.id,
     }  # fmt: skip
 
 
