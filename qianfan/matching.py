@@ -890,14 +890,27 @@ def rematch_changed(db, settings: dict | None = None, now: datetime | None = Non
 
 def records(session: Session, kind: str, ids: Iterable[int]) -> dict[int, Posting]:
     """Matcher records of postings of `kind` whatever their status (for explaining pairs)."""
-    ids = sorted(set(int(i) for i in ids))
-    if not ids:
-        return {}
+    return pair_records(session, (kind, ids))[0]
+
+
+def pair_records(session: Session, *wanted: tuple[str, Iterable[int]]) -> list[dict[int, Posting]]:
+    """Matcher records of several kinds of postings at once (a page's queries and candidates), whatever
+    their status, with their owners' firm facts read once for all of them."""
+    rows_of = []
+    for kind, ids in wanted:
+        ids = sorted(set(int(i) for i in ids))
+        rows = _record_rows(session, kind, ids) if ids else []
+        if any(row.tokens is None for row in rows):  # never tokenised (e.g. a draft): tokenise and keep it
+            ensure_tokens_of_any_status(session, kind, [row.id for row in rows if row.tokens is None])
+            rows = _record_rows(session, kind, ids)
+        rows_of.append((kind, rows))
+    firms = _firms(session, [getattr(row, OWNER[kind]) for kind, rows in rows_of for row in rows])
+    return [{row.id: _record(kind, row, firms) for row in rows} for kind, rows in rows_of]
+
+
+def _record_rows(session: Session, kind: str, ids: list[int]) -> list:
     model = MODELS[kind]
-    ensure_tokens_of_any_status(session, kind, ids)
-    rows = list(session.execute(select(*(getattr(model, c) for c in _COLUMNS[kind])).where(model.id.in_(ids))))
-    firms = _firms(session, [getattr(row, OWNER[kind]) for row in rows])
-    return {row.id: _record(kind, row, firms) for row in rows}
+    return list(session.execute(select(*(getattr(model, c) for c in _COLUMNS[kind])).where(model.id.in_(ids))))
 
 
 def ensure_tokens_of_any_status(session: Session, kind: str, ids: Sequence[int]) -> None:

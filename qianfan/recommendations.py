@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
 
-from sqlalchemy import select, tuple_
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from matcher.index import timestamp
@@ -107,16 +108,29 @@ def _entries(ranked: matching.RankedEntries):
 
 
 def _deals(session: Session, kind: str, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:
-    """The deal rows of these (query, candidate) pairs, where someone acted on them."""
+    """The deal rows of these (query, candidate) pairs, where someone acted on them.
+
+    One side of a page's pairs is a few postings (one order, or a firm's own listings): the rows are
+    read by that side's ids with a plain index lookup (a row-value IN over hundreds of pairs costs
+    PostgreSQL ten times as much) and kept when their pair is asked for."""
     if not pairs:
         return {}
     left, right = (Match.order_id, Match.listing_id) if kind == "order" else (Match.demand_id, Match.package_id)
+    wanted = set(pairs)
+    lefts, rights = {q for q, _ in wanted}, {c for _, c in wanted}
+    column, ids = (left, lefts) if len(lefts) <= len(rights) else (right, rights)
     found = {}
-    for start in range(0, len(pairs), 400):
-        chunk = pairs[start : start + 400]
-        for match in session.scalars(select(Match).where(Match.kind == kind, tuple_(left, right).in_(chunk))):
-            found[(getattr(match, left.key), getattr(match, right.key))] = match
+    for chunk in _chunks(sorted(ids), 500):
+        for match in session.scalars(select(Match).where(Match.kind == kind, column.in_(chunk))):
+            pair = (getattr(match, left.key), getattr(match, right.key))
+            if pair in wanted:
+                found[pair] = match
     return found
+
+
+def _chunks(ids: list[int], size: int):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _loaded(session: Session, model, ids, *options) -> dict[int, object]:
@@ -156,12 +170,13 @@ def _paged(entries: list[Recommendation], request: PageRequest) -> Page:
 def explain_entries(session: Session, entries: list[Recommendation]) -> None:
     """Fill each entry's reasons (shared terms, rules passed, what a near miss lacks): for a page's entries."""
     for kind, query_kind, candidate_kind in (("order", "order", "listing"), ("service", "demand", "package")):
+        # Folded listings show a title and a link to their deal page, which explains the pair itself.
         mine = [e for e in entries if e.kind == kind and e.deal is None]
-        mine += [f for e in entries if e.kind == kind for f in e.folded if f.deal is None]
         if not mine:
             continue
-        queries = matching.records(session, query_kind, {e.query_id for e in mine})
-        candidates = matching.records(session, candidate_kind, {e.candidate_id for e in mine})
+        queries, candidates = matching.pair_records(
+            session, (query_kind, {e.query_id for e in mine}), (candidate_kind, {e.candidate_id for e in mine})
+        )
         for entry in mine:
             query, candidate = queries.get(entry.query_id), candidates.get(entry.candidate_id)
             if query and candidate:
@@ -185,38 +200,63 @@ def order_candidates(session: Session, user: User, order_id: int, request: PageR
     if order is None or not (user.is_staff or order.buyer_id == user.company_id):
         raise NotFound("No order %(id)s among yours.", id=order_id)
     ranked = matching.ranked_list(session, "order", order_id)
-    listed = [e for e in _entries(ranked)] if ranked else []
-    listed = [e for e in listed if e[3] is None]  # near misses are shown to the supplier, not here
-    listings = _loaded(session, Listing, [c for c, *_ in listed], joinedload(Listing.supplier))
-    acted = list(session.scalars(
+    # Near misses are shown to the supplier, not here. Only the page's listings are loaded whole: the
+    # others are grouped by firm from three columns.
+    listed = [(i, int(ranked.candidate_ids[i])) for i in np.flatnonzero(ranked.failed < 0)] if ranked else []
+    owners = _published_owners(session, [listing_id for _, listing_id in listed])
+    # Every deal row of the order, in one read: those of listed pairs, and those acted on whatever the list says.
+    order_deals = list(session.scalars(
         select(Match).options(joinedload(Match.listing).joinedload(Listing.supplier))
-        .where(Match.kind == "order", Match.order_id == order_id, Match.status.notin_(SUGGESTED))
+        .where(Match.kind == "order", Match.order_id == order_id)
     ).unique())  # fmt: skip
-    deals = _deals(session, "order", [(order_id, c) for c, *_ in listed])
+    deals = {match.listing_id: match for match in order_deals}
     entries: list[Recommendation] = []
     by_firm: dict[int, Recommendation] = {}
-    for rank, (listing_id, score, parts, _) in enumerate(listed, start=1):
-        listing = listings.get(listing_id)
-        if listing is None or listing.status != "published":
+    index_of: dict[int, int] = {}
+    for i, listing_id in listed:
+        supplier_id = owners.get(listing_id)
+        if supplier_id is None:
             continue
-        entry = Recommendation("order", score, parts, None, order=order, listing=listing,
-                               deal=deals.get((order_id, listing_id)), ranked_at=ranked.ranked_at, rank=rank)  # fmt: skip
-        head = by_firm.get(listing.supplier_id)
+        index_of[listing_id] = i
+        entry = Recommendation("order", float(ranked.scores[i]), {}, None, order=order, listing=_Unloaded(listing_id),
+                               deal=deals.get(listing_id), ranked_at=ranked.ranked_at)  # fmt: skip
+        head = by_firm.get(supplier_id)
         if head is None:
-            by_firm[listing.supplier_id] = entry
+            by_firm[supplier_id] = entry
             entries.append(entry)
         else:
             head.folded.append(entry)
-    shown = {(e.listing.id) for e in entries} | {f.listing.id for e in entries for f in e.folded}
-    for match in acted:
-        if match.listing_id not in shown:
+    shown = set(index_of)
+    for match in order_deals:
+        if match.status not in SUGGESTED and match.listing_id not in shown:
             entries.append(Recommendation("order", match.score, match.score_parts or {}, None, order=order,
                                           listing=match.listing, deal=match))  # fmt: skip
     for rank, entry in enumerate(sorted(entries, key=lambda e: -e.score), start=1):
         entry.rank = rank
     page = _paged(entries, request)
+    on_page = [e for head in page.items for e in (head, *head.folded) if isinstance(e.listing, _Unloaded)]
+    listings = _loaded(session, Listing, [e.listing.id for e in on_page], joinedload(Listing.supplier))
+    for entry in on_page:
+        entry.score_parts = ranked.parts_of(index_of[entry.listing.id])
+        entry.listing = listings[entry.listing.id]
     explain_entries(session, page.items)
     return order, page
+
+
+@dataclass(frozen=True)
+class _Unloaded:
+    """A listing known by id until its entry turns out to be on the page shown."""
+
+    id: int
+
+
+def _published_owners(session: Session, listing_ids: list[int]) -> dict[int, int]:
+    """listing id → supplier id, of those listings that are published."""
+    found = {}
+    for chunk in _chunks(sorted(set(listing_ids)), 500):
+        stmt = select(Listing.id, Listing.supplier_id).where(Listing.id.in_(chunk), Listing.status == "published")
+        found.update((row[0], row[1]) for row in session.execute(stmt))
+    return found
 
 
 # --- the small firm's orders ----------------------------------------------------------------------
