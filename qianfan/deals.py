@@ -46,6 +46,8 @@ from qianfan.paging import MAX_PER_PAGE, Page, PageRequest, paginate
 SUGGESTED = ("recommended", "seen")
 # The others: a deal someone acted on. Listed as IN (…) so that the status index serves it.
 ACTED_ON = tuple(status for status in MATCH_STATUSES if status not in SUGGESTED)
+# An application's states, which the applicant's and the provider's lists keep showing.
+APPLICATION_STATES = ("applied", "accepted", "declined")
 # How the four sides of a deal are called.
 BUYER, SUPPLIER, APPLICANT, PROVIDER = "buyer", "supplier", "applicant", "provider"
 
@@ -151,12 +153,13 @@ def _firm_page(
 
 
 def package_applicants(session: Session, user: User, request: PageRequest) -> Page:
-    """For a provider: the small firms that applied for its packages and wait for an answer."""
+    """For a provider: the small firms that applied for its packages, waiting for an answer or answered
+    (accepted or declined applicants stay listed with their state)."""
     _require_role(user, "service_org")
     packages = _own_ids(session, ServicePackage, ServicePackage.provider_id, user.company_id)
     keys = session.execute(
         select(_MATCH_SORTS[_sort_key(request)], Match.id).where(
-            Match.kind == "service", Match.package_id.in_(packages), _status_in(("applied",))
+            Match.kind == "service", Match.package_id.in_(packages), _status_in(APPLICATION_STATES)
         )
     ).all()
     return _firm_page(session, [tuple(k) for k in keys], request, _SERVICE_SIDES)[0]

@@ -341,7 +341,7 @@ def recommended_packages(session: Session, user: User, request: PageRequest) -> 
     """Published service packages recommended for the small firm's service demands (not yet applied for)."""
     _require_role(user, "small_firm")
     return _service_page(session, "demand", _own(session, ServiceDemand, ServiceDemand.company_id, user.company_id),
-                         request)  # fmt: skip
+                         request, shown=(*SUGGESTED, "applied", "accepted", "declined"))  # fmt: skip
 
 
 def package_demands(session: Session, user: User, request: PageRequest) -> Page:
@@ -352,8 +352,11 @@ def package_demands(session: Session, user: User, request: PageRequest) -> Page:
     )
 
 
-def _service_page(session: Session, kind: str, posting_ids: list[int], request: PageRequest) -> Page:
-    """The matches (not near misses) in the kept lists of these demands or packages, as demand–package entries."""
+def _service_page(
+    session: Session, kind: str, posting_ids: list[int], request: PageRequest, shown: tuple = SUGGESTED
+) -> Page:
+    """The matches (not near misses) in the kept lists of these demands or packages, as demand–package entries;
+    a pair with a deal only while the deal is in `shown` (the applicant keeps seeing its applications)."""
     lists = matching.ranked_lists(session, kind, posting_ids)
     rows = [(owner, *entry, ranked.ranked_at) for owner, ranked in lists.items()
             for entry in _entries(ranked) if entry[3] is None]  # fmt: skip
@@ -368,7 +371,7 @@ def _service_page(session: Session, kind: str, posting_ids: list[int], request: 
         deal = deals.get((demand_id, package_id))
         if not (demand and package and demand.status == "published" and package.status == "published"):
             continue
-        if deal is not None and deal.status not in SUGGESTED:
+        if deal is not None and deal.status not in shown:
             continue
         entries.append(Recommendation("service", row[2], row[3], None, demand=demand, package=package,
                                       deal=deal, ranked_at=row[5]))  # fmt: skip

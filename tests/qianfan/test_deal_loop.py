@@ -183,3 +183,24 @@ def test_the_inbox_is_each_users_own(session, deal):
         notify.open_notification(session, supplier.id, note.id)
     assert notify.open_notification(session, buyer.id, note.id).read_at is not None
     assert notify.unread_count(session, buyer.id) == 0
+
+
+def test_applications_stay_listed_with_their_state_and_the_package_history_records_acceptances(session, factory):
+    from qianfan import recommendations
+    from qianfan.history import audit_trail
+
+    applicant = factory.user("small_firm")
+    provider = factory.user("service_org")
+    demand = factory.demand(company=applicant.company, status="published")
+    package = factory.package(provider=provider.company, status="published", title="知识产权托管", quota=2)
+    factory.ranking("demand", demand.id, [package.id])
+    match = recommendations.open_pair(session, applicant, "service", demand.id, package.id)
+    deals.apply_to_package(session, applicant, match.id)
+    assert _said(session, provider)[-1].endswith("申请了您的服务包“知识产权托管”。")
+    deals.accept_application(session, provider, match.id)
+    assert _said(session, applicant)[-1] == "您对“知识产权托管”的申请已被接受。"
+    listed = recommendations.recommended_packages(session, applicant, PageRequest()).items
+    assert [(e.package.title, e.status) for e in listed] == [("知识产权托管", "accepted")]
+    assert [m.status for m in deals.package_applicants(session, provider, PageRequest()).items] == ["accepted"]
+    accepted = [e for e in audit_trail(session, [package]) if e.action == "accept_applicant"]
+    assert len(accepted) == 1 and accepted[0].detail["applicant"] == applicant.company.name
