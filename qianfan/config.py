@@ -81,6 +81,10 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_PROCESSES": 2,  # a full rematch ranks the two sides in two processes (1: one after the other)
     "MATCH_PARALLEL_FROM": 20_000,  # published postings below which a second process costs more than it saves  # how long a rematch waits for another one of the same side
     "PAGE_SIZE": 20,
+    # Files attached to orders, listings and contracts (qianfan.market.attachments): where they are stored
+    # (None: attachments/ in the instance folder) and the largest one accepted.
+    "ATTACHMENT_DIR": None,
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     # E-mail (qianfan.mail): the outbox is sent through this SMTP server ("" : mail waits in the outbox).
     "MAIL_SMTP_HOST": "",
     "MAIL_SMTP_PORT": 25,

@@ -140,7 +140,9 @@ def _category_prefix(code: str) -> str:
 
 
 def _full_text(session: Session, kind: str, tokens: tuple[str, ...]):
-    """(subquery of id and rank) of the postings holding every token; rank: lower is better."""
+    """(id, rank) of the postings holding every token, rank lower for better, as a MATERIALIZED CTE: the
+    full-text lookup runs once, first (as a plain subquery SQLite's planner probed the FTS5 table once per
+    published posting for the count, 5.5 s for 1,639 of 16,949 listings instead of 0.03 s)."""
     search = "order_search" if kind == "order" else "listing_search"
     if session.get_bind().dialect.name == "sqlite":
         # Each token a quoted phrase (inner quotes doubled): FTS5 syntax in the words typed is just text.
@@ -150,7 +152,8 @@ def _full_text(session: Session, kind: str, tokens: tuple[str, ...]):
             select(fts.c.rowid.label("id"), literal_column(f"bm25({search})").label("rank"))
             .select_from(fts)
             .where(text(f"{search} MATCH :expression").bindparams(expression=expression))
-            .subquery()
+            .cte("found")
+            .prefix_with("MATERIALIZED")
         )
     key = "order_id" if kind == "order" else "listing_id"
     tsv = table(search, column(key), column("document"))
@@ -161,7 +164,8 @@ def _full_text(session: Session, kind: str, tokens: tuple[str, ...]):
             (-func.ts_rank(tsv.c.document, query)).label("rank"),
         )
         .where(tsv.c.document.op("@@")(query))
-        .subquery()
+        .cte("found")
+        .prefix_with("MATERIALIZED")
     )
 
 
