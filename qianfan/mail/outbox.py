@@ -9,6 +9,7 @@ With no MAIL_SMTP_HOST nothing is sent: the mail waits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
@@ -126,10 +127,8 @@ def send_due(db: Database, settings: dict, now: datetime | None = None, batch: i
                 )  # fmt: skip
             report.sent += 1
     finally:
-        try:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
             smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
     return report
 
 
