@@ -36,7 +36,7 @@ demo: venv
 test: venv-test
 	$(BIN)/python -m pytest
 
-## Run the benchmarks with quick defaults (a few minutes on 2 cores); each prints its figures and the machine.
+## Run the benchmarks with quick defaults (about 20 minutes on 2 cores, mostly loading the programme demo for the web benchmark); each prints its figures and the machine.
 ## The README's "Measured" figures come from the longer runs each script's docstring names.
 bench: venv-test
 	$(BIN)/python bench/bench_cli_start.py --runs 3
