@@ -32,8 +32,18 @@ from sparse_dot_topn import sp_matmul_topn
 
 from matcher import factors
 from matcher.index import CandidateIndex
+from matcher.ranker import features as ranker_features
+from matcher.ranker.models import SHIPPED_MODEL, LambdaModel, LinearScorer
 from matcher.records import Posting
-from matcher.rules import RULES, Rule, kinds_fitting, rule_ids, rules_for
+from matcher.rules import (
+    NOT_UNDERSTOOD,
+    RULES,
+    Rule,
+    kinds_fitting,
+    pair_fails,
+    rule_ids,
+    rules_for,
+)
 from matcher.text import TextVectorizer
 
 # Set by hand, rounded from a regression on all of procurement-dev (so optimistic on that set: see
@@ -45,6 +55,7 @@ DEFAULT_WEIGHTS = {
     },
     "service": {"text": 0.55, "title": 0.15, "industry": 0.10, "region": 0.10, "budget": 0.10},
 }  # fmt: skip
+FEATURES_ONLY = "features-only"  # the `model` of a matcher that only computes features (for training)
 SHARED_TERMS = 8  # shared terms kept in an explanation
 MATCHED, BELOW_FLOOR = -1, -2  # outcome codes of a pair besides "failed rule i"
 
@@ -99,6 +110,8 @@ class MatchResult:
     failed_rule: str | None = None
     failed_zh: str | None = None
     failed_en: str | None = None
+    # Everything else the pair lacks or that could not be checked ({"id", "zh", "en"} each).
+    also_failed: tuple[dict, ...] = ()
     rule_labels: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def reasons(self) -> dict:
@@ -112,8 +125,12 @@ class MatchResult:
             "terms": [{"term": t, "weight": w} for t, w in self.shared_terms],
             "passed": [label(r) for r in self.rules_passed],
         }
+        failed = []
         if self.failed_rule:
-            reasons["failed"] = {"id": self.failed_rule, "zh": self.failed_zh, "en": self.failed_en}
+            failed.append({"id": self.failed_rule, "zh": self.failed_zh, "en": self.failed_en})
+        failed.extend(self.also_failed)
+        if failed:
+            reasons["failed"] = failed[0] if len(failed) == 1 else failed
         return reasons
 
 
@@ -147,6 +164,9 @@ class Matcher:
         reverse_near_misses: int = 5,
         per_owner: int = 5,
         chunk_pairs: int = 1_000_000,
+        model: str | None = None,
+        text_gate: float = 0.0,
+        soft_rules_filter: bool | None = None,
     ) -> None:
         self.kind = kind
         self.weights = weights
@@ -162,30 +182,59 @@ class Matcher:
         self.reverse_near_misses = reverse_near_misses
         self.per_owner = per_owner
         self.chunk_pairs = chunk_pairs
+        self.model = model
+        self.text_gate = text_gate
+        self.soft_rules_filter = soft_rules_filter
 
     # --- fitting --------------------------------------------------------------------------------
 
     def fit(self, candidates: Sequence[Posting], y=None) -> Matcher:
-        """Index the candidates; `y` is unused (weights are fitted by matcher.weights)."""
+        """Index the candidates and load the scorer; `y` is unused (models are trained by matcher.ranker)."""
         if self.kind not in ("order", "service"):
             raise ValueError(f"kind must be 'order' or 'service', not {self.kind!r}")
-        self.factors_ = factors.factor_names(self.kind)
-        weights = {**DEFAULT_WEIGHTS[self.kind], **(self.weights or {})}
-        unknown = set(weights) - set(self.factors_)
-        if unknown:
-            raise ValueError(f"unknown factors in weights: {sorted(unknown)}")
-        self.weights_ = np.array([float(weights[f]) for f in self.factors_], dtype=np.float32)
         self.rules_: tuple[Rule, ...] = rules_for(self.kind, self.rules)
         self.rule_ids_ = rule_ids(self.kind)  # every rule of the kind: what stored codes refer to
+        self._load_scorer()
         self.vectorizer_ = TextVectorizer(n_features=self.n_features).fit()
         self.index_ = CandidateIndex(candidates, self.vectorizer_)
+        self.extra_ = ranker_features.FeatureIndex(self.index_, self.vectorizer_) if self.learned_ else None
         self._blocks: dict[frozenset | None, tuple[np.ndarray, sp.csr_matrix]] = {}
         return self
+
+    def model_path(self) -> str | None:
+        """The model file this matcher ranks with (None: the weighted sum of factors)."""
+        if self.model == "linear" or (self.model is None and self.kind != "order"):
+            return None
+        if self.model is None:
+            return str(SHIPPED_MODEL)
+        return str(self.model)
+
+    def _load_scorer(self) -> None:
+        """The scorer: a lambdarank model file, or the weighted sum of the factors (matcher.factors)."""
+        path = self.model_path()
+        self.learned_ = path is not None
+        if self.learned_:
+            self.features_ = ranker_features.feature_names(self.kind)
+            self.factors_ = ranker_features.GROUPS[self.kind]
+            # FEATURES_ONLY: a matcher that computes features to train a model on, and cannot rank.
+            self.scorer_ = None if path == FEATURES_ONLY else LambdaModel.load(path, self.kind, self.features_, self.factors_)
+        else:
+            self.factors_ = factors.factor_names(self.kind)
+            self.features_ = list(self.factors_)
+            weights = {**DEFAULT_WEIGHTS[self.kind], **(self.weights or {})}
+            unknown = set(weights) - set(self.factors_)
+            if unknown:
+                raise ValueError(f"unknown factors in weights: {sorted(unknown)}")
+            self.scorer_ = LinearScorer(self.kind, self.factors_, self.factors_, weights, self.factors_)
+        self.weights_ = getattr(self.scorer_, "weights", None)
+        filtering = self.soft_rules_filter
+        self.filter_soft_ = (not self.learned_) if filtering is None else bool(filtering)
 
     def __getstate__(self) -> dict:
         # Rules hold functions made at import time; they are taken again from matcher.rules on load.
         state = self.__dict__.copy()
         state.pop("rules_", None)
+        state.pop("scorer_", None)  # the model file is read again: a retrained model is never stale
         state["_blocks"] = {}
         return state
 
@@ -193,6 +242,7 @@ class Matcher:
         self.__dict__.update(state)
         if "index_" in state:
             self.rules_ = rules_for(self.kind, self.rules)
+            self._load_scorer()
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "index_"):
@@ -309,6 +359,8 @@ class Matcher:
         text_rows = self._text_rows(queries)
         title_rows = self._text_rows(queries, "title")
         pairs, floors = self._pairs(queries, text_rows, forward, reverse_positions)
+        if self.text_gate > 0:  # a list's floor is never below the gate: nothing under it can enter
+            floors = {k: np.maximum(v, np.float32(self.text_gate)) for k, v in floors.items()}
         query_ids = [q.id for q in queries]
         candidate_ids = [p.id for p in index.postings]
         # Ties break on the other side's id, ascending: positions for candidates (sorted by id), and
@@ -323,7 +375,7 @@ class Matcher:
         pool_size = 0
         for start, end in _chunks(pairs.qrow, self.chunk_pairs):
             piece = _Pairs(*(getattr(pairs, f)[start:end] for f in ("qrow", "cpos", "text", "forward", "reverse")))
-            chosen_f, chosen_r = self._score_chunk(queries, title_rows, piece, now, counts)
+            chosen_f, chosen_r = self._score_chunk(queries, text_rows, title_rows, piece, now, counts)
             # A query's pairs are all in one chunk: its list is final here. A candidate's are spread
             # over chunks: keep its best of each chunk, and its best of those at the end.
             chosen_forward.append(self._select(chosen_f, "qrow", "cpos", np.arange(index.n), self.top_k,
@@ -352,46 +404,25 @@ class Matcher:
             )  # fmt: skip
         return Rankings(result_forward, result_reverse)
 
-    def _score_chunk(self, queries: Sequence[Posting], title_rows, pairs: _Pairs, now: datetime, counts: dict):
+    def _score_chunk(self, queries: Sequence[Posting], text_rows, title_rows, pairs: _Pairs, now: datetime,
+                     counts: dict):  # fmt: skip
         """Score a chunk of pairs; count what became of them (`counts`) and return what each list could
-        still choose: pairs above the floor that are matches or near misses."""
-        index = self.index_
+        still choose (forward, reverse: pairs that passed the hard rules and the gate, with their scores
+        and parts)."""
         qrow, cpos = pairs.qrow, pairs.cpos
-        # Rules and factors see only this chunk's queries (per-query work stays proportional to the chunk).
-        rows = np.unique(qrow)
-        queries = [queries[r] for r in rows]
-        title_rows = title_rows[rows]
-        local = np.searchsorted(rows, qrow)
-        outcome = np.full(len(qrow), MATCHED, dtype=np.int16)
-        alive = np.ones(len(qrow), dtype=bool)
-        for rule in self.rules_:
-            if rule.fixable:
-                continue
-            passed = rule.check(index, queries, local[alive], cpos[alive], now)
-            failed_here = np.flatnonzero(alive)[~passed]
-            outcome[failed_here] = self.rule_ids_.index(rule.id)
-            alive[failed_here] = False
-        keep = np.flatnonzero(alive)
-        q, c, lq = qrow[keep], cpos[keep], local[keep]
-        title = _row_dots(title_rows, index.title, lq, c)
-        parts = factors.compute(self.kind, index, queries, lq, c, pairs.text[keep], title)
-        values = np.stack([parts[f] for f in self.factors_], axis=-1) * self.weights_
-        scores = np.round(values.sum(axis=1, dtype=np.float32), 6).astype(np.float32)
-        soft_failed = np.zeros(len(keep), dtype=np.int8)
-        first_soft = np.full(len(keep), -1, dtype=np.int16)
-        for rule in self.rules_:
-            if not rule.fixable:
-                continue
-            passed = rule.check(index, queries, lq, c, now)
-            first_soft = np.where(~passed & (first_soft < 0), self.rule_ids_.index(rule.id), first_soft)
-            soft_failed += ~passed
-        low = scores < self.score_floor
-        outcome[keep] = np.where(soft_failed > 0, first_soft, np.where(low, BELOW_FLOOR, MATCHED))
-        usable = ~low & (soft_failed <= 1)
+        scored = self._scored_pairs(queries, text_rows, title_rows, pairs, now)
+        outcome, keep, parts, scores, failed, soft_failed = scored
+        low = scores < self.score_floor if not self.learned_ else np.zeros(len(keep), dtype=bool)
+        outcome[keep] = np.where(failed >= 0, failed, np.where(low, BELOW_FLOOR, MATCHED))
+        if self.filter_soft_:
+            usable = ~low & (soft_failed <= 1)
+            failed_kept = np.where(soft_failed == 1, failed, -1)
+        else:  # soft rules are features: a pair lacking something keeps its rank, shown with what it lacks
+            usable = ~low
+            failed_kept = failed
         chosen = {
-            "qrow": q[usable], "cpos": c[usable], "score": scores[usable],
-            "failed": np.where(soft_failed[usable] == 1, first_soft[usable], -1).astype(np.int16),
-            "parts": values[usable].astype(np.float32),
+            "qrow": qrow[keep][usable], "cpos": cpos[keep][usable], "score": scores[usable],
+            "failed": failed_kept[usable].astype(np.int16), "parts": parts[usable],
             "forward": pairs.forward[keep][usable], "reverse": pairs.reverse[keep][usable],
         }  # fmt: skip
         forward = {k: v[chosen["forward"]] for k, v in chosen.items()}
@@ -403,13 +434,95 @@ class Matcher:
                 table += np.bincount(keys, minlength=table.size).reshape(table.shape)
         return forward, reverse
 
+    def _scored_pairs(self, queries: Sequence[Posting], text_rows, title_rows, pairs: _Pairs, now: datetime,
+                      values: bool = False):  # fmt: skip
+        """Hard rules, mandatory requirements and the text gate, then features and scores of what is left.
+
+        Returns (outcome per pair, kept pair indices, the kept pairs' parts (or, with `values`, their
+        feature values), their scores, the first fixable rule each fails or -1, how many fixable rules
+        each fails)."""
+        index = self.index_
+        qrow, cpos = pairs.qrow, pairs.cpos
+        # Rules and features see only this chunk's queries (per-query work stays proportional to the chunk).
+        rows = np.unique(qrow)
+        queries = [queries[r] for r in rows]
+        title_rows = title_rows[rows]
+        text_rows = text_rows[rows]
+        local = np.searchsorted(rows, qrow)
+        outcome = np.full(len(qrow), MATCHED, dtype=np.int16)
+        alive = pairs.text >= self.text_gate if self.text_gate > 0 else np.ones(len(qrow), dtype=bool)
+        outcome[~alive] = BELOW_FLOOR  # the gate: no meaningful text in common, never recommended
+        for rule in self.rules_:
+            if rule.fixable:
+                continue
+            passed = rule.check(index, queries, local[alive], cpos[alive], now)
+            failed_here = np.flatnonzero(alive)[~passed]
+            outcome[failed_here] = self.rule_ids_.index(rule.id)
+            alive[failed_here] = False
+        passes: dict[str, np.ndarray] = {}
+        for rule in self.rules_:
+            if not rule.fixable:
+                continue
+            mandatory = np.array([rule.id in q.mandatory for q in queries], dtype=bool)
+            passed = rule.check(index, queries, local[alive], cpos[alive], now)
+            if mandatory.any():  # the buyer made it a hard rule for this order
+                dropped = mandatory[local[alive]] & ~passed
+                failed_here = np.flatnonzero(alive)[dropped]
+                outcome[failed_here] = self.rule_ids_.index(rule.id)
+                alive[failed_here] = False
+                passed = passed[~dropped]
+            passes[rule.id] = passed
+        keep = np.flatnonzero(alive)
+        lq, c = local[keep], cpos[keep]
+        title = _row_dots(title_rows, index.title, lq, c)
+        features = self._features(queries, lq, c, pairs.text[keep], title, text_rows, title_rows, passes)
+        if values or self.scorer_ is None:
+            scores, parts = np.zeros(len(keep), np.float32), features
+        else:
+            scores, parts = self.scorer_.score(features)
+        failed = np.full(len(keep), -1, dtype=np.int16)
+        soft_failed = np.zeros(len(keep), dtype=np.int8)
+        for rule_id, passed in passes.items():
+            failed = np.where(~passed & (failed < 0), self.rule_ids_.index(rule_id), failed).astype(np.int16)
+            soft_failed += ~passed
+        return outcome, keep, parts, scores, failed, soft_failed
+
+    def _features(self, queries, lq, c, text, title, text_rows, title_rows, passes) -> np.ndarray:
+        """The scorer's input for pairs (`lq` into `queries`, `c` into the index)."""
+        if self.learned_:
+            return ranker_features.compute(self.kind, self.index_, self.extra_, queries, lq, c, text, title,
+                                           text_rows, title_rows, passes)  # fmt: skip
+        parts = factors.compute(self.kind, self.index_, queries, lq, c, text, title)
+        return np.stack([parts[f] for f in self.factors_], axis=-1).astype(np.float32)
+
+    def pair_features(self, queries: Sequence[Posting], now: datetime | None = None):
+        """Every pair the first stage finds for `queries` that passes the hard rules and the gate:
+        (query rows, candidate positions, feature values). What a ranker is trained on."""
+        self._check_fitted()
+        now = now or datetime.now(UTC)
+        text_rows = self._text_rows(queries)
+        title_rows = self._text_rows(queries, "title")
+        pairs, _ = self._pairs(queries, text_rows, True, np.zeros(0, dtype=np.int64))
+        pieces = []
+        for start, end in _chunks(pairs.qrow, self.chunk_pairs):
+            piece = _Pairs(*(getattr(pairs, f)[start:end] for f in ("qrow", "cpos", "text", "forward", "reverse")))
+            _, keep, values, _, _, _ = self._scored_pairs(queries, text_rows, title_rows, piece, now, values=True)
+            pieces.append((piece.qrow[keep], piece.cpos[keep], values))
+        if not pieces:
+            return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros((0, len(self.features_)), np.float32)
+        return tuple(np.concatenate([p[i] for p in pieces]) for i in range(3))
+
     def _select(self, chosen: dict, own: str, other: str, tiebreak_of: np.ndarray, limit: int,
                 near_limit: int, group: bool) -> dict:  # fmt: skip
         """Each list owner's best `limit` matches and `near_limit` near misses among `chosen`, ordered by
         owner, then matches before near misses, then rank."""
         selected = []
-        for near in (False, True) if chosen else ():
-            mask = (chosen["failed"] >= 0) if near else (chosen["failed"] < 0)
+        groups = (False, True) if self.filter_soft_ else (None,)
+        for near in groups if chosen else ():
+            if near is None:  # one list by score: entries lacking something keep their rank
+                mask = np.ones(len(chosen["failed"]), dtype=bool)
+            else:
+                mask = (chosen["failed"] >= 0) if near else (chosen["failed"] < 0)
             picked = {k: v[mask] for k, v in chosen.items()}
             owner = self.index_.owners[picked["cpos"]] if group else None
             order = _top_per(
@@ -500,6 +613,14 @@ def explain_pair(
     labels = {rule.id: (rule.zh, rule.en) for rule in RULES if rule.kind == kind}
     failed = next((r for r in RULES if r.kind == kind and r.id == failed_rule), None)
     zh, en = failed.why(query, candidate, now) if failed else (None, None)
+    # A rule is shown as passed only when this pair passes it: a pair ranked on its merits may lack
+    # more than the one thing its list entry names.
+    lacking = [r for r in rules if r.fixable and r.id != failed_rule and pair_fails(r, query, candidate, now)]
+    also = [dict(zip(("zh", "en"), r.why(query, candidate, now), strict=True), id=r.id) for r in lacking]
+    unparsed = getattr(query, "unparsed_requirements", ())
+    for text in unparsed:
+        also.append({"id": "not_understood", "zh": NOT_UNDERSTOOD[0] % text, "en": NOT_UNDERSTOOD[1] % text})
+    unchecked = {failed_rule, *(r.id for r in lacking)} | ({"qualifications"} if unparsed else set())
     return MatchResult(
         query_id=query.id,
         candidate_id=candidate.id,
@@ -507,11 +628,12 @@ def explain_pair(
         rank=rank,
         parts=parts,
         shared_terms=shared_terms(vectorizer, query.tokens.all, candidate.tokens.all),
-        rules_passed=tuple(r.id for r in rules if r.id != failed_rule),
+        rules_passed=tuple(r.id for r in rules if r.id not in unchecked),
         near_miss=failed is not None,
         failed_rule=failed_rule,
         failed_zh=zh,
         failed_en=en,
+        also_failed=tuple(also),
         rule_labels=labels,
     )
 
@@ -620,6 +742,7 @@ def _chunks(qrow: np.ndarray, size: int):
 
 
 def _concat(chunks: list[dict]) -> dict:
+    chunks = [c for c in chunks if c]
     if not chunks:
         return {}
     return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}

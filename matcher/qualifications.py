@@ -65,8 +65,13 @@ KINDS = (
 _FILLER = re.compile(r"资质证书|资质|证书|资信评价|资信|专业类|专业|工程|行业|类|施工|单位|范围")
 _REPEAT = re.compile(r"(.{2,}?)\1+")
 _FIELD_ALIASES = {"房屋建筑": "建筑", "建筑建筑": "建筑", "房屋": "建筑"}
-# Words that label a list of certificates rather than name one ("联合体:", "施工资质:").
-_LABEL = re.compile(r"^(联合体|统一社会信用代码|.{0,8}(资质|资质证书|证书))$")
+# Words that label a list of certificates rather than name one ("联合体:", "施工资质:"): a label is
+# followed by a colon, so "信息安全服务资质" alone is a certificate, "施工资质:建筑工程…" a label and a list.
+_LABEL_COLON = re.compile(r"(联合体|统一社会信用代码|[\u4e00-\u9fff]{0,6}(?:资质证书|资质要求|资质|证书))\s*[:：]")
+# What names no certificate: generic words ("相应资质", "资质证书") and pointers elsewhere ("详见招标文件").
+_LABEL = re.compile(r"^(联合体|统一社会信用代码|资质证书|资质|证书|(具备|具有)?(相应|有效|合格)的?(资质|证书|资格)+.*|.*(详见|见招标|见附件|另行).*)$")
+# A name without a grade and without a kind of certificate must still say it is one.
+_CERTIFICATE_WORD = re.compile(r"资质|证书|许可|认证|资格|备案|执业|等级|iso|cmmi|itss|gb/?t?\d", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -116,9 +121,13 @@ def parse_one(text: str) -> Qualification | None:
     name = text[: grade_match.start()] if grade_match else _NUMBER.sub("", text)
     name = _BRACKETS.sub("", name)
     name = re.sub(r"\s+|及以上|以上", "", name).strip("、-_.")
-    if grade is None and _LABEL.match(name):
+    if _LABEL.match(name):
         return None
-    name = re.sub(r"(资质证书?|资质|证书)$", "", name)
+    key = _key(name)
+    if grade is None and not key.partition(":")[0] and not _CERTIFICATE_WORD.search(name):
+        return None  # "详见招标文件", "项目经理": not a certificate the parser can read
+    # "建筑工程施工总承包资质" is the certificate 建筑工程施工总承包; "测绘资质" keeps its word (it names no kind).
+    name = re.sub(r"(资质证书?|证书)$" if not key.partition(":")[0] else r"(资质证书?|资质|证书)$", "", name)
     if len(name) < 2 or not re.search(r"[\u4e00-\u9fffa-z]", name, re.IGNORECASE):
         return None
     return Qualification(name=name, key=_key(name), grade=grade)
@@ -127,6 +136,7 @@ def parse_one(text: str) -> Qualification | None:
 def parse(text: str | None) -> list[Qualification]:
     """Every certificate named in `text`, in order, without repeats."""
     text = _STANDARD.sub(lambda m: m.group(1).lower() + m.group(2), normalize_text(text))
+    text = _LABEL_COLON.sub(";", text)
     seen: dict[str, Qualification] = {}
     for piece in _SPLIT.split(_BRACKETS.sub("", text)):
         qualification = parse_one(piece)

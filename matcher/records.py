@@ -29,6 +29,9 @@ class Firm:
     # Signed contracts as supplier: amounts delivered, and how many with each buyer (buyer id, count).
     past_amounts: tuple[float, ...] = ()
     past_buyers: tuple[tuple[int | str, int], ...] = ()
+    # Signed contracts as supplier with their dates, for history known before an order's date:
+    # (buyer id, signed on as a date ordinal or None, the order whose deal it came from or None).
+    contracts: tuple[tuple[int | str, int | None, int | str | None], ...] = ()
 
     @property
     def n_contracts(self) -> int:
@@ -57,6 +60,12 @@ class Posting:
     amount: float | None = None
     # Each entry must be met; an entry naming several certificates is met by any one of them.
     required_qualifications: tuple[tuple[Qualification, ...], ...] = ()
+    # Requirements the buyer wrote that name no certificate the parser knows: shown as not understood.
+    unparsed_requirements: tuple[str, ...] = ()
+    # Fixable rules the buyer made hard for this order ("qualifications", "region"): failing one drops a pair.
+    mandatory: frozenset[str] = frozenset()
+    # The day the posting was published: history after it is not used to rank it.
+    published_on: date | None = None
     # Service packages only.
     quota_left: int | None = None
     valid_until: date | None = None

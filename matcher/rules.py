@@ -250,3 +250,24 @@ def rules_for(kind: str, switches: dict[str, bool] | None = None) -> tuple[Rule,
 
 def rule_ids(kind: str) -> list[str]:
     return [r.id for r in RULES if r.kind == kind]
+
+
+def pair_fails(rule: Rule, query: Posting, candidate: Posting, now: datetime) -> bool:
+    """Whether one pair fails a fixable order rule, computed for that pair alone (for explanations:
+    a rule is only shown as passed when the pair passes it)."""
+    if rule.kind != "order":
+        return False
+    if rule.id == "qualifications":
+        held = list(candidate.owner.qualifications)
+        return any(entry and len(missing(held, list(entry))) == len(entry) for entry in query.required_qualifications)
+    if rule.id == "capacity":
+        return query.amount is not None and candidate.amount is not None and candidate.amount < query.amount
+    if rule.id == "region":
+        region = query.region_codes[0] if query.region_codes else None
+        if not region or not candidate.region_codes:
+            return False
+        return not any(region.startswith(c) or c.startswith(region) for c in candidate.region_codes)
+    return False
+
+
+NOT_UNDERSTOOD = ("资质要求未能识别, 请人工核对: %s", "Requirement not understood, check it by hand: %s")

@@ -1,4 +1,5 @@
-"""Ranking and explanations: scores made of their parts, shared terms, near misses, top-K and the floor,
+"""Ranking and explanations with the weighted sum of factors (`model="linear"`; the learned ranker is in
+test_ranker.py): scores made of their parts, shared terms, near misses, top-K and the floor,
 and one query matched alone giving exactly what matching all of them gives."""
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _by_query(results):
 
 
 def test_best_candidate_first_with_its_reasons():
-    results = _by_query(Matcher().fit(LISTINGS).match(ORDERS, now=NOW))
+    results = _by_query(Matcher(model="linear").fit(LISTINGS).match(ORDERS, now=NOW))
     assert [r.candidate_id for r in results[11]][:1] == [2]
     assert results[12][0].candidate_id == 3
     water = results[10]
@@ -59,10 +60,10 @@ def test_best_candidate_first_with_its_reasons():
 
 
 def test_unrelated_candidates_stay_under_the_floor_and_top_k_cuts_the_list():
-    results = _by_query(Matcher(score_floor=0.1).fit(LISTINGS).match(ORDERS, now=NOW))
+    results = _by_query(Matcher(model="linear", score_floor=0.1).fit(LISTINGS).match(ORDERS, now=NOW))
     assert 4 not in [r.candidate_id for r in results[10]]
     assert (
-        len(_by_query(Matcher(top_k=1, score_floor=0.0).fit(LISTINGS).match(ORDERS, now=NOW))[10])
+        len(_by_query(Matcher(model="linear", top_k=1, score_floor=0.0).fit(LISTINGS).match(ORDERS, now=NOW))[10])
         == 1
     )
 
@@ -75,7 +76,7 @@ def test_near_miss_comes_after_the_matches_with_the_rule_it_failed():
     certified = listing(
         22, "水务平台", "办公桌椅", owner=firm("c", qualifications=tuple(parse("ISO9001认证")))
     )
-    results = Matcher(score_floor=0.0).fit([holder, certified]).match([query], now=NOW)
+    results = Matcher(model="linear", score_floor=0.0).fit([holder, certified]).match([query], now=NOW)
     assert [(r.candidate_id, r.near_miss) for r in results] == [(22, False), (21, True)]
     near = results[1].reasons()["failed"]
     assert near == {"id": "qualifications", "zh": "缺少 iso9001", "en": "Lacks iso9001"}
@@ -83,25 +84,25 @@ def test_near_miss_comes_after_the_matches_with_the_rule_it_failed():
 
 
 def test_one_query_alone_gets_exactly_what_it_gets_among_all():
-    matcher = Matcher(score_floor=0.0).fit(LISTINGS)
+    matcher = Matcher(model="linear", score_floor=0.0).fit(LISTINGS)
     together = _by_query(matcher.match(ORDERS, now=NOW))
     for query in ORDERS:
         assert matcher.match([query], now=NOW) == together[query.id]
     # Candidates given in another order rank the same: ties break on the candidate id.
     assert (
-        _by_query(Matcher(score_floor=0.0).fit(LISTINGS[::-1]).match(ORDERS, now=NOW)) == together
+        _by_query(Matcher(model="linear", score_floor=0.0).fit(LISTINGS[::-1]).match(ORDERS, now=NOW)) == together
     )
 
 
 def test_configured_weights_change_the_ranking_and_unknown_ones_are_refused():
-    text_only = Matcher(weights={"text": 1.0, "title": 0, "experience": 0, "qualification": 0, "grade_fit": 0,
+    text_only = Matcher(model="linear", weights={"text": 1.0, "title": 0, "experience": 0, "qualification": 0, "grade_fit": 0,
                                  "buyer_history": 0, "budget": 0, "region": 0, "industry": 0})  # fmt: skip
     best = text_only.fit(LISTINGS).match(ORDERS[:1], now=NOW)[0]
     assert set(k for k, v in best.parts.items() if v) == {"text"}
     with pytest.raises(ValueError, match="unknown factors"):
-        Matcher(weights={"luck": 1.0}).fit(LISTINGS)
+        Matcher(model="linear", weights={"luck": 1.0}).fit(LISTINGS)
     with pytest.raises(RuntimeError, match="not fitted"):
-        Matcher().match(ORDERS)
+        Matcher(model="linear").match(ORDERS)
 
 
 def test_weight_fitter_finds_the_factor_that_tells_answers_apart():
@@ -132,7 +133,7 @@ def test_ranking_metrics_on_known_rankings():
 def test_first_stage_depth_keeps_each_query_alone_the_same_as_among_all():
     many = [listing(100 + i, f"{word}监测系统", f"{word}数据分析与平台服务") for i, word in
             enumerate(["水务", "道路", "桥梁", "电力", "燃气", "环境", "园区", "医疗"] * 4)]  # fmt: skip
-    matcher = Matcher(score_floor=0.0, retrieval_depth=1).fit(many)
+    matcher = Matcher(model="linear", score_floor=0.0, retrieval_depth=1).fit(many)
     together = _by_query(matcher.match(ORDERS, now=NOW))
     for query in ORDERS:
         assert matcher.match([query], now=NOW) == together.get(query.id, [])
@@ -144,7 +145,7 @@ def test_a_firm_appears_once_with_its_other_listings_folded_under_it():
     owner = firm("one-firm")
     same_firm = [listing(200 + i, f"智慧水务漏损监测{i}", "供水管网漏损监测", owner=owner) for i in range(4)]
     other = listing(300, "水务漏损监测服务", "管网漏损监测")
-    ranked = Matcher(score_floor=0.0, top_k=2, per_owner=3).fit([*same_firm, other]).rank(ORDERS[:1], NOW)
+    ranked = Matcher(model="linear", score_floor=0.0, top_k=2, per_owner=3).fit([*same_firm, other]).rank(ORDERS[:1], NOW)
     water = ranked.forward[0]
     owners = [("one-firm" if c < 300 else "other") for c in water.candidate_ids]
     # Two firms; the first firm's best listing and two more folded under it, then the other firm.
@@ -155,7 +156,7 @@ def test_a_firm_appears_once_with_its_other_listings_folded_under_it():
 
 
 def test_every_candidate_gets_its_best_queries_and_alone_gets_the_same():
-    matcher = Matcher(score_floor=0.0, reverse_top_k=2).fit(LISTINGS)
+    matcher = Matcher(model="linear", score_floor=0.0, reverse_top_k=2).fit(LISTINGS)
     everyone = {r.posting_id: r for r in matcher.rank(ORDERS, NOW, forward=False, reverse=None).reverse}
     assert list(everyone[2].candidate_ids)[:1] == [11]  # the road inspection listing: the road order
     assert all(len(r.candidate_ids) <= 2 + matcher.reverse_near_misses for r in everyone.values())
@@ -175,7 +176,7 @@ def test_an_empty_list_says_why():
     fenced = order(40, "智慧水务漏损监测平台", "供水管网漏损监测", region_codes=("650000",))
     local = listing(41, "水务漏损监测", "管网漏损监测", region_codes=("110000",))
     unrelated = listing(42, "办公家具", "办公桌椅")
-    ranked = Matcher(score_floor=0.0, near_misses=0).fit([local, unrelated]).rank([fenced], NOW)
+    ranked = Matcher(model="linear", score_floor=0.0, near_misses=0).fit([local, unrelated]).rank([fenced], NOW)
     water = ranked.forward[0]
     assert len(water) == 0
     assert water.outcomes == {"region": 1}  # the furniture shares no word: not even considered

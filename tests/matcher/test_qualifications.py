@@ -75,3 +75,12 @@ def test_text_that_names_no_certificate_gives_none():
 def test_a_held_certificate_meets_a_requirement_however_it_is_spaced():
     assert missing([from_record("ISO 9001", None)], parse("ISO9001")) == []
     assert missing([from_record("ISO9001", None)], parse("ISO 9001")) == []
+
+
+def test_certificates_written_as_xx_zizhi_are_read_and_labels_and_pointers_are_not():
+    for text, key in (("信息安全服务资质", ":信息安全服务"), ("涉密信息系统集成资质", ":涉密信息系统集成"),
+                      ("ITSS运维资质", ":itss运维"), ("测绘资质乙级", ":测绘")):  # fmt: skip
+        (found,) = parse(text)
+        assert found.key == key and found.label.endswith(("资质", "资质二级"))
+    assert [q.key for q in parse("施工资质:建筑工程施工总承包特级")] == ["施工总承包:建筑"]
+    assert parse("详见招标文件") == [] and parse("具备相应资质") == []

@@ -16,7 +16,7 @@ TEXT = ("智慧水务漏损监测平台", "供水管网漏损监测与物联网�
 
 def _outcome(query, candidate, kind="order", **options):
     """('match' | 'near' | 'none', failed rule id, its Chinese message) of one candidate for one query."""
-    matcher = Matcher(kind=kind, score_floor=0.0, **options).fit([candidate])
+    matcher = Matcher(model="linear", kind=kind, score_floor=0.0, **options).fit([candidate])
     results = matcher.match([query], now=NOW)
     if not results:
         return "none", None, None
