@@ -1,7 +1,7 @@
 """`qianfan match` and `qianfan eval`: the matching engine from the command line.
 
 `match` ranks again what changed, as the scheduled job does (qianfan.jobs); `--full` ranks everything; `eval` measures the
-matcher's quality on a labelled set (qianfan.evaluation) and prints one JSON line.
+matcher's quality on a labelled set (qianfan.evaluation) and prints a table (`--json`: one JSON line).
 """
 
 from __future__ import annotations
@@ -49,12 +49,18 @@ def match_command(app: AppContext, full: bool) -> None:
 @click.command("eval")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--train", "train", type=click.Path(exists=True, file_okay=False),
-              help="Fit the weights on this labelled set instead of cross-validation folds of DIRECTORY.")  # fmt: skip
+              help="Fit on this labelled set and score all of DIRECTORY, instead of folds and forward in time.")  # fmt: skip
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+@click.option("--blocks", default=5, show_default=True, type=click.IntRange(1, 20),
+              help="Forward in time: orders scored in this many blocks by date, each by a model fitted on earlier ones.")
+@click.option("--no-before", is_flag=True, help="Leave out the weighted sum of factors (the ranking before the learned ranker).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line instead of the table.")
 @pass_app
-def eval_command(app: AppContext, directory: str, train: str | None, folds: int) -> None:
-    """Measure matching on a labelled set (orders.jsonl, suppliers.jsonl, qrels.tsv); print one JSON line."""
-    from qianfan.evaluation import evaluate
+def eval_command(app: AppContext, directory: str, train: str | None, folds: int, blocks: int, no_before: bool,
+                 as_json: bool) -> None:  # fmt: skip
+    """Measure matching on a labelled set (orders.jsonl, suppliers.jsonl, qrels.tsv): the learned ranker,
+    the weighted sum before it and BM25, 5-fold and forward in time (or --train)."""
+    from qianfan.evaluation import evaluate, table
 
-    result = evaluate(directory, train=train, settings=app.settings, folds=folds)
-    click.echo(json.dumps(result, ensure_ascii=False))
+    result = evaluate(directory, train=train, settings=app.settings, folds=folds, blocks=blocks, before=not no_before)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else table(result))

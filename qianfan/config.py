@@ -63,16 +63,16 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_SCHEDULE_MINUTES": 60,  # the scheduled rematch of what changed (qianfan.jobs)
     # The first stage (matcher.engine): each order's most similar listings by text, each listing's most
     # similar orders, above a text similarity floor; every pair in either list is then scored.
-    "MATCH_RETRIEVAL_DEPTH": 1000,  # listings considered per order
+    "MATCH_RETRIEVAL_DEPTH": 500,  # listings considered per order (1,000 before the learned ranker)
     # The second stage (matcher.ranker, docs/notes-ranker.md): the order side's model file ("": the model
     # shipped in matcher/data, "linear": the weighted sum of factors), the service side's ("": the
     # weighted sum, weights set by hand), and the text gate: pairs whose TF-IDF text similarity is below
     # it are never recommended, however well they fit otherwise.
     "MATCH_ORDER_MODEL": "",
     "MATCH_SERVICE_MODEL": "",
-    "MATCH_TEXT_GATE": 0.05,
+    "MATCH_TEXT_GATE": 0.02,
     "MATCH_SERVICE_RETRIEVAL_DEPTH": 50,  # packages considered per service demand (5× those kept)
-    "MATCH_REVERSE_DEPTH": 30,  # orders considered per listing, demands per package
+    "MATCH_REVERSE_DEPTH": 20,  # orders considered per listing, demands per package (30 before the ranker)
     "MATCH_TEXT_FLOOR": 0.0,
     "MATCH_REVERSE_TOP_K": 20,  # orders kept per listing (a small firm's 推荐订单 come from these)
     "MATCH_SERVICE_REVERSE_TOP_K": 50,  # demands kept per service package

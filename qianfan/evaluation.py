@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -193,6 +194,8 @@ def load_labelled_set(
             region_code=places.find(item.get("location")) or places.find(item["text"]),
             required_qualifications=[item["required_quals"]] if item.get("required_quals") else [],
             source_key=f"eval:{item['id']}"[:120],
+            # The notice's date: history after it is never used to rank it.
+            published_at=datetime.strptime(item["date"], "%Y%m%d").replace(tzinfo=UTC) if item.get("date") else None,
         )
         session.add(order)
         session.flush()
@@ -200,7 +203,7 @@ def load_labelled_set(
     return orders, listings
 
 
-class _Loaded:
+class LoadedSet:
     """A labelled set in its own temporary database."""
 
     def __init__(self, directory: str | Path, workdir: Path, name: str) -> None:
@@ -258,19 +261,59 @@ class _Loaded:
             ranked[self.order_keys[order_id]] = [keys[i] for i in order]
         return ranked
 
+    def pairs(self, settings: dict, now: datetime, keys: set[str] | None = None):
+        """Ranker features of the pairs a rematch scores, their grades and their order (set keys)."""
+        with self.db.session_scope() as session:
+            table = matching.pair_table(session, matching.ORDER_SIDE, settings, now)
+        order_keys = np.array([self.order_keys[int(q)] for q in table.query_ids], dtype=object)
+        supplier_keys = [self.listings[int(c)] for c in table.candidate_ids]
+        grades = np.array([self.labelled.qrels.get(o, {}).get(s, 0) for o, s in zip(order_keys, supplier_keys, strict=True)],
+                          dtype=np.int32)  # fmt: skip
+        chosen = np.ones(len(order_keys), dtype=bool) if keys is None else np.isin(order_keys, list(keys))
+        return table.values[chosen], grades[chosen], order_keys[chosen], table.features
+
     def dispose(self) -> None:
         self.db.dispose()
 
 
 def fit_weights(
-    loaded: _Loaded, settings: dict, now: datetime, keys: set[str] | None = None
+    loaded: LoadedSet, settings: dict, now: datetime, keys: set[str] | None = None
 ) -> dict[str, float]:
-    """Weights fitted on the orders of `loaded` (only those in `keys`, when given)."""
-    values, grades, groups = loaded.factor_rows(settings, now)
+    """Weights of the weighted sum of factors (the ranking before the learned ranker) fitted on the
+    orders of `loaded` (only those in `keys`, when given)."""
+    values, grades, groups = loaded.factor_rows(_linear(settings, {}), now)
     if keys is not None:
         chosen = np.isin(groups, list(keys))
         values, grades, groups = values[chosen], grades[chosen], groups[chosen]
     return WeightFitter(factor_names("order")).fit(values, grades, groups).weights_
+
+
+def fit_model(loaded: LoadedSet, settings: dict, now: datetime, keys: set[str] | None = None, data: dict | None = None):
+    """A lambdarank model (matcher.ranker) fitted on the orders of `loaded` (only those in `keys`)."""
+    from matcher.ranker import training
+    from matcher.ranker.features import GROUPS, feature_groups
+
+    values, grades, groups, features = loaded.pairs(settings, now, keys)
+    return training.fit(values, grades, groups, "order", features, feature_groups("order"), GROUPS["order"],
+                        data=data)  # fmt: skip
+
+
+def _linear(settings: dict, weights: dict) -> dict:
+    """Settings of the ranking before the learned ranker: the weighted sum, no text gate."""
+    return {**settings, "MATCH_ORDER_MODEL": "linear", "MATCH_ORDER_WEIGHTS": weights, "MATCH_TEXT_GATE": 0.0}
+
+
+def _with_model(settings: dict, model, workdir: Path, name: str) -> dict:
+    path = workdir / f"{name}.json.gz"
+    model.save(path)
+    return {**settings, "MATCH_ORDER_MODEL": str(path)}
+
+
+def chronological_blocks(labelled: LabelledSet, blocks: int) -> list[list[str]]:
+    """The labelled orders sorted by date (then id) in `blocks` consecutive blocks of near equal size."""
+    dates = {o["id"]: o.get("date") or "" for o in labelled.orders}
+    keys = sorted(labelled.qrels, key=lambda k: (dates.get(k, ""), k))
+    return [list(part) for part in np.array_split(np.array(keys, dtype=object), blocks)]
 
 
 def evaluate(
@@ -278,53 +321,125 @@ def evaluate(
     train: str | Path | None = None,
     settings: dict | None = None,
     folds: int = 5,
+    blocks: int = 5,
+    before: bool = True,
 ) -> dict:
-    """Metrics of the product's matcher and of the BM25 baseline on a labelled set (see module docstring)."""
+    """Metrics of the learned ranker, of the ranking before it (weighted sum of factors with weights
+    fitted the same way) and of BM25 on a labelled set.
+
+    With `train`, models are fitted on that set and score all of `directory`. Otherwise two protocols
+    within the set: `folds`-fold cross-validation (each fold scored by a model fitted on the others),
+    and forward in time (the orders in `blocks` + 1 blocks by date; each block after the first scored
+    by a model fitted on all earlier blocks). The configured model (the shipped one unless settings say
+    otherwise) is scored on the whole set too; it may have been fitted on it (then it is optimistic)."""
     settings = dict(settings if settings is not None else load_settings())
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="qianfan-eval-") as workdir:
-        loaded = _Loaded(directory, Path(workdir), "eval")
+        workdir = Path(workdir)
+        loaded = LoadedSet(directory, workdir, "eval")
         try:
             qrels = loaded.labelled.qrels
-            configured = mean_metrics(loaded.rankings(settings, now), qrels)
+            bm25 = loaded.bm25()
+            result: dict = {"set": str(directory), "orders": len(qrels), "suppliers": len(loaded.labelled.suppliers)}
+            protocols: dict[str, dict] = {}
             if train is not None:
-                trained = _Loaded(train, Path(workdir), "train")
+                trained = LoadedSet(train, workdir, "train")
                 try:
-                    weights = fit_weights(trained, settings, now)
+                    started = time.perf_counter()
+                    model = fit_model(trained, settings, now, data={"set": str(train)})
+                    training_seconds = time.perf_counter() - started
+                    weights = fit_weights(trained, settings, now) if before else None
                 finally:
                     trained.dispose()
-                fitted = mean_metrics(
-                    loaded.rankings({**settings, "MATCH_ORDER_WEIGHTS": weights}, now), qrels
-                )
-                how = f"fitted on {train}"
+                started = time.perf_counter()
+                ranked = loaded.rankings(_with_model(settings, model, workdir, "trained"), now)
+                scoring_seconds = time.perf_counter() - started
+                protocols["trained"] = {
+                    "how": f"fitted on {train}, scoring every order of {directory}",
+                    "orders": len(qrels),
+                    "ranker": mean_metrics(ranked, qrels),
+                    "before": mean_metrics(loaded.rankings(_linear(settings, weights), now), qrels) if before else None,
+                    "bm25": mean_metrics(bm25, qrels),
+                    "training_seconds": round(training_seconds, 2),
+                    "rematch_seconds": round(scoring_seconds, 2),
+                }
             else:
-                fitted, weights = _cross_validated(loaded, settings, now, folds)
-                how = f"{folds}-fold cross-validation within the set"
-            baseline = mean_metrics(loaded.bm25(), qrels)
+                keys = sorted(qrels)
+                fold_of = {key: i % folds for i, key in enumerate(keys)}
+                splits = [({k for k in keys if fold_of[k] != f}, {k for k in keys if fold_of[k] == f}) for f in range(folds)]
+                protocols["folds"] = _protocol(loaded, settings, now, workdir, splits, bm25, before,
+                                               f"{folds}-fold cross-validation within the set")  # fmt: skip
+                chunks = chronological_blocks(loaded.labelled, blocks + 1)
+                splits = [({k for chunk in chunks[:i] for k in chunk}, set(chunks[i])) for i in range(1, len(chunks))]
+                dates = {o["id"]: o.get("date") for o in loaded.labelled.orders}
+                first_scored = min(dates.get(k) or "" for k in chunks[1]) if len(chunks) > 1 else ""
+                protocols["forward"] = _protocol(
+                    loaded, settings, now, workdir, splits, bm25, before,
+                    f"forward in time: {blocks} blocks by date from {first_scored}, each scored by a model "
+                    f"fitted on all earlier orders (the first {len(chunks[0])} orders only train)",
+                )  # fmt: skip
+            configured = mean_metrics(loaded.rankings(settings, now), qrels)
         finally:
             loaded.dispose()
+    model_path = _model_path(settings)
+    return {**result, "protocols": protocols,
+            "configured": {"model": model_path, **configured}}  # fmt: skip
+
+
+def _model_path(settings: dict) -> str | None:
+    from matcher.engine import Matcher
+
+    return Matcher(**matching.matcher_options(settings, "order")).model_path()
+
+
+def _protocol(loaded: LoadedSet, settings: dict, now: datetime, workdir: Path, splits, bm25: dict,
+              before: bool, how: str) -> dict:  # fmt: skip
+    """Rank each split's scored orders with a model (and weights) fitted on its training orders."""
+    ranker: dict[str, list[str]] = {}
+    linear: dict[str, list[str]] = {}
+    scored: set[str] = set()
+    training_seconds, rematch_seconds = [], []
+    for i, (training, scoring) in enumerate(splits):
+        started = time.perf_counter()
+        model = fit_model(loaded, settings, now, training)
+        training_seconds.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        ranked = loaded.rankings(_with_model(settings, model, workdir, f"split{i}"), now)
+        rematch_seconds.append(time.perf_counter() - started)
+        ranker.update({k: v for k, v in ranked.items() if k in scoring})
+        if before:
+            weights = fit_weights(loaded, settings, now, training)
+            ranked = loaded.rankings(_linear(settings, weights), now)
+            linear.update({k: v for k, v in ranked.items() if k in scoring})
+        scored |= scoring
+    qrels = {k: v for k, v in loaded.labelled.qrels.items() if k in scored}
     return {
-        "set": str(directory),
+        "how": how,
         "orders": len(qrels),
-        "suppliers": len(loaded.labelled.suppliers),
-        **fitted,
-        "weights": how,
-        "fitted_weights": weights,
-        "configured": configured,
-        "bm25": baseline,
+        "ranker": mean_metrics(ranker, qrels),
+        "before": mean_metrics(linear, qrels) if before else None,
+        "bm25": mean_metrics(bm25, qrels),
+        "training_seconds": round(float(np.mean(training_seconds)), 2),
+        "rematch_seconds": round(float(np.mean(rematch_seconds)), 2),
     }
 
 
-def _cross_validated(
-    loaded: _Loaded, settings: dict, now: datetime, folds: int
-) -> tuple[dict, dict]:
-    keys = sorted(loaded.labelled.qrels)
-    fold_of = {key: i % folds for i, key in enumerate(keys)}
-    merged: dict[str, list[str]] = {}
-    last_weights: dict[str, float] = {}
-    for fold in range(folds):
-        training = {k for k in keys if fold_of[k] != fold}
-        last_weights = fit_weights(loaded, settings, now, training)
-        ranked = loaded.rankings({**settings, "MATCH_ORDER_WEIGHTS": last_weights}, now)
-        merged.update({k: v for k, v in ranked.items() if fold_of.get(k) == fold})
-    return mean_metrics(merged, loaded.labelled.qrels), last_weights
+def table(result: dict) -> str:
+    """The evaluation as a readable table: one block per protocol, one row per ranking."""
+    names = ["mrr", "ndcg@10", "hit@1", "hit@5", "hit@10", "recall@50"]
+    lines = [f"{result['set']}: {result['orders']} orders, {result['suppliers']} suppliers", ""]
+    header = f"{'':<28}" + "".join(f"{n:>10}" for n in names)
+    for protocol in result["protocols"].values():
+        lines += [f"{protocol['how']} ({protocol['orders']} orders scored)", header]
+        rows = [("learned ranker (lambdarank)", protocol["ranker"]),
+                ("before: weighted sum", protocol.get("before")), ("BM25 baseline", protocol["bm25"])]  # fmt: skip
+        for label, metrics in rows:
+            if metrics:
+                lines.append(f"{label:<28}" + "".join(f"{metrics[n]:>10.4f}" for n in names))
+        lines.append(f"training {protocol['training_seconds']:.1f} s per model, rematch {protocol['rematch_seconds']:.1f} s")
+        lines.append("")
+    configured = result["configured"]
+    lines += [f"configured model ({configured['model'] or 'weighted sum'}) on every order, "
+              "optimistic when it was fitted on this set", header,
+              f"{'configured':<28}" + "".join(f"{configured[n]:>10.4f}" for n in names)]  # fmt: skip
+    return "\n".join(lines)

@@ -59,6 +59,7 @@ from models import (
     CompanyQualification,
     Contract,
     Listing,
+    Match,
     Order,
     Ranking,
     RankingState,
@@ -197,11 +198,17 @@ def _firms(session: Session, company_ids: Iterable[int] | None = None) -> dict[i
         qualifications[company_id].append(from_record(name, grade))
     amounts: dict[int, list[float]] = defaultdict(list)
     buyers: dict[int, Counter] = defaultdict(Counter)
-    signed = select(Contract.supplier_id, Contract.buyer_id, Contract.amount_yuan).where(
-        Contract.status.in_(SIGNED_CONTRACT)
+    dated: dict[int, list] = defaultdict(list)
+    signed = (
+        select(Contract.supplier_id, Contract.buyer_id, Contract.amount_yuan, Contract.signed_on, Match.order_id)
+        .outerjoin(Match, Match.id == Contract.match_id)
+        .where(Contract.status.in_(SIGNED_CONTRACT))
     )
-    for supplier_id, buyer_id, amount in session.execute(only(signed, Contract.supplier_id)):
+    for supplier_id, buyer_id, amount, signed_on, order_id in session.execute(only(signed, Contract.supplier_id)):
         buyers[supplier_id][buyer_id] += 1
+        # When it was signed and the order whose deal it came from: an order is ranked only with the
+        # history known before it was published, and never with its own deal's contract.
+        dated[supplier_id].append((buyer_id, signed_on.toordinal() if signed_on else None, order_id))
         if amount is not None:
             amounts[supplier_id].append(float(amount))
     firms = {}
@@ -215,6 +222,7 @@ def _firms(session: Session, company_ids: Iterable[int] | None = None) -> dict[i
             qualifications=tuple(qualifications.get(row.id, ())),
             past_amounts=tuple(amounts.get(row.id, ())),
             past_buyers=tuple(sorted(buyers[row.id].items())) if row.id in buyers else (),
+            contracts=tuple(sorted(dated.get(row.id, ()), key=repr)),
         )  # fmt: skip
     return firms
 
@@ -225,7 +233,8 @@ def _amount(value) -> float | None:
 
 _COLUMNS = {
     "order": ("id", "status", "tokens", "buyer_id", "kind", "deadline", "industry_code", "region_code",
-              "budget_yuan", "required_qualifications"),
+              "budget_yuan", "required_qualifications", "qualifications_mandatory", "region_mandatory",
+              "published_at"),
     "listing": ("id", "status", "tokens", "supplier_id", "kind", "industry_code", "region_codes",
                 "max_contract_yuan"),
     "demand": ("id", "status", "tokens", "company_id", "category", "budget_yuan"),
@@ -239,13 +248,17 @@ def _record(kind: str, row, firms: dict[int, Firm]) -> Posting:
     """The matcher's record of one posting row (its tokens must be current: see ensure_tokens)."""
     common = {"id": row.id, "tokens": unpack(row.tokens or []), "status": row.status}
     if kind == "order":
-        requirements = tuple(
-            entry for entry in (tuple(parse(text)) for text in row.required_qualifications or ()) if entry
-        )
+        requirements, unparsed = parse_requirements(row.required_qualifications)
+        mandatory = frozenset(
+            rule for rule, flag in (("qualifications", row.qualifications_mandatory),
+                                    ("region", row.region_mandatory)) if flag
+        )  # fmt: skip
         return Posting(
             side="order", kind=row.kind, owner=firms[row.buyer_id], deadline=row.deadline,
             industry_code=row.industry_code, region_codes=(row.region_code,) if row.region_code else (),
-            amount=_amount(row.budget_yuan), required_qualifications=requirements, **common,
+            amount=_amount(row.budget_yuan), required_qualifications=requirements,
+            unparsed_requirements=unparsed, mandatory=mandatory,
+            published_on=row.published_at.date() if row.published_at else None, **common,
         )  # fmt: skip
     if kind == "listing":
         return Posting(
@@ -265,6 +278,19 @@ def _record(kind: str, row, firms: dict[int, Firm]) -> Posting:
         eligible_industry_codes=tuple(row.eligible_industry_codes or ()),
         eligible_sizes=tuple(row.eligible_sizes or ()), **common,
     )  # fmt: skip
+
+
+def parse_requirements(texts) -> tuple[tuple, tuple[str, ...]]:
+    """An order's requirement texts as certificate entries, and the texts that name none the parser knows
+    (kept to be shown as not understood: a requirement is never silently dropped)."""
+    entries, unparsed = [], []
+    for text in texts or ():
+        entry = tuple(parse(text))
+        if entry:
+            entries.append(entry)
+        elif text and text.strip():
+            unparsed.append(text.strip())
+    return tuple(entries), tuple(unparsed)
 
 
 def load_postings(
@@ -300,13 +326,41 @@ def matcher_options(settings: dict, kind: str) -> dict:
         "reverse_top_k": int(settings["MATCH_SERVICE_REVERSE_TOP_K" if service else "MATCH_REVERSE_TOP_K"]),
         "reverse_near_misses": int(settings["MATCH_NEAR_MISSES"]),
         "per_owner": int(settings["MATCH_PER_FIRM"]),
+        "model": settings.get(f"MATCH_{kind.upper()}_MODEL") or None,
+        "text_gate": float(settings.get("MATCH_TEXT_GATE") or 0.0),
     }
 
 
 def settings_key(settings: dict, kind: str) -> str:
     """Fingerprint of what shapes a side's rankings: a change means a full rematch of that side."""
-    shape = {"options": matcher_options(settings, kind), "words": _tokenizer.words_version()}
+    shape = {"options": matcher_options(settings, kind), "words": _tokenizer.words_version(),
+             "model": model_fingerprint(settings, kind)}  # fmt: skip
     return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def part_names(settings: dict, kind: str) -> list[str]:
+    """The names of the parts a side's scorer writes (the groups of the learned ranker, or the factors)."""
+    matcher = Matcher(**matcher_options(settings, kind))
+    matcher._load_scorer()
+    return list(matcher.factors_)
+
+
+def model_fingerprint(settings: dict, kind: str) -> str | None:
+    """A digest of the side's model file (a retrained model means a full rematch); None: no model file."""
+    path = Matcher(**matcher_options(settings, kind)).model_path()
+    if path is None:
+        return None
+    try:
+        stat = Path(path).stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        if key not in _fingerprints:
+            _fingerprints[key] = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+        return _fingerprints[key]
+    except OSError:
+        return "missing"
+
+
+_fingerprints: dict[tuple, str] = {}
 
 
 # engine -> (side, options) -> (candidate version, matcher); entries go with their engine.
@@ -339,7 +393,7 @@ def fitted_matcher(session: Session, side: Side, settings: dict, firms: dict[int
     otherwise fitted again and checkpointed."""
     options = matcher_options(settings, side.kind)
     engine = session.get_bind()
-    key = (side.kind, repr(sorted(options.items())))
+    key = (side.kind, repr(sorted(options.items())), model_fingerprint(settings, side.kind))
     version = _candidate_version(session, side)
     with _cache_lock:
         found = _cache.get(engine, {}).get(key)
@@ -769,6 +823,12 @@ def _entering(matcher: Matcher, changed: Sequence[Posting], others: Sequence[Pos
 def _rematch_side(db, side: Side, changed_queries: set[int], changed_candidates: set[int], settings: dict,
                   now: datetime) -> dict:  # fmt: skip
     wait = float(settings.get("MATCH_LOCK_WAIT_SECONDS", 30))
+    with db.session_scope() as session:
+        generation, stored = current_generation(session, side.kind)
+    if generation and stored != part_names(settings, side.kind):
+        # The kept lists' parts are of another scorer (e.g. made before the learned ranker): a list ranked
+        # now could not be read beside them, so the side is ranked whole, once.
+        return _rank_side_fully(db, side, settings, now, None)
     with side_lock(db, side.kind, wait_seconds=wait):
         ranked_at = datetime.now(UTC)
         ensure_tokens_in_batches(db, [side.query_name, side.candidate_name], every=False)
@@ -945,3 +1005,28 @@ def factor_table(session: Session, side: Side, settings: dict, now: datetime | N
     queries = load_postings(session, side.query_name, firms)
     values = matcher.factor_values(queries, now)
     return FactorTable([q.id for q in queries], [p.id for p in matcher.index_.postings], values)
+
+
+@dataclass(frozen=True)
+class PairTable:
+    query_ids: np.ndarray  # one per pair
+    candidate_ids: np.ndarray
+    values: np.ndarray  # pairs × features
+    features: list[str]
+
+
+def pair_table(session: Session, side: Side, settings: dict, now: datetime | None = None) -> PairTable:
+    """Ranker features of the pairs a rematch would score (first stage, hard rules, mandatory
+    requirements, text gate) for every published query of `side`: what a model is trained on."""
+    from matcher.engine import FEATURES_ONLY
+
+    ensure_tokens(session)
+    firms = _firms(session)
+    options = {**settings, f"MATCH_{side.kind.upper()}_MODEL": FEATURES_ONLY}
+    matcher = fitted_matcher(session, side, options, firms)
+    queries = load_postings(session, side.query_name, firms)
+    qrow, cpos, values = matcher.pair_features(queries, now)
+    query_ids = np.array([q.id for q in queries], dtype=np.int64)
+    candidate_ids = np.array([p.id for p in matcher.index_.postings], dtype=np.int64)
+    return PairTable(query_ids[qrow] if len(qrow) else query_ids[:0], candidate_ids[cpos] if len(cpos) else candidate_ids[:0],
+                     values, list(matcher.features_))  # fmt: skip

@@ -272,6 +272,17 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+_YES = {"1", "true", "yes", "y", "on", "是", "√", "✓", "必备", "必须"}
+
+
+def _flag(values: dict, name: str) -> bool:
+    """A checkbox (True/False) or a column written as people write yes (是, yes, 1, ✓)."""
+    value = values.get(name)
+    if isinstance(value, bool):
+        return value
+    return _text(values, name).lower() in _YES
+
+
 def _choice(values: dict, name: str, allowed: tuple[str, ...], default: str | None = None) -> str:
     chosen = _text(values, name) or default
     if chosen not in allowed:
@@ -382,6 +393,9 @@ def _parse(kind: str, values: dict, posting) -> dict:
             "required_qualifications",
             lambda: {"required_qualifications": _unique(_list(values, "required_qualifications"))},
         )
+        # The buyer's choice: firms lacking the qualifications, or outside the region, are never recommended.
+        field("qualifications_mandatory", lambda: {"qualifications_mandatory": _flag(values, "qualifications_mandatory")})
+        field("region_mandatory", lambda: {"region_mandatory": _flag(values, "region_mandatory")})
         field(
             "deadline",
             lambda: {"deadline": _deadline(values, "deadline", getattr(posting, "deadline", None))},
@@ -466,6 +480,8 @@ def form_values(kind: str, posting) -> dict:
             budget=posting.budget_text or _plain(posting.budget_yuan),
             region=names.region_for_form(posting.region_code),
             required_qualifications="\n".join(posting.required_qualifications or []),
+            qualifications_mandatory=bool(posting.qualifications_mandatory),
+            region_mandatory=bool(posting.region_mandatory),
             deadline=localtime.local_date(posting.deadline).isoformat() if posting.deadline else "",
             delivery_period=posting.delivery_period or "",
         )

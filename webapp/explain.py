@@ -17,14 +17,17 @@ from flask_babel import lazy_gettext as _l
 from qianfan.reading import names
 from webapp.i18n import current_locale
 
-# The parts of a score as the match service names them; a part not listed here shows its own name.
+# The parts of a score as the match service names them; a part not listed here shows its own name. With
+# the learned ranker a part is a contribution that can be negative ("region -0.20": the region counted
+# against the firm), so the labels name what was weighed, not a verdict.
 PART_LABELS = {
     "text": _l("text similarity"),
     "title": _l("title similarity"),
-    "industry": _l("same industry"),
+    "work_type": _l("kind of work"),
+    "industry": _l("industry"),
     "region": _l("region"),
-    "budget": _l("budget fits"),
-    "buyer_history": _l("worked for this buyer"),
+    "budget": _l("budget and contract size"),
+    "buyer_history": _l("history with this buyer"),
     "experience": _l("past contracts"),
     "qualification": _l("qualifications"),
     "grade_fit": _l("qualification grade"),

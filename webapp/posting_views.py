@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -81,6 +81,12 @@ class OrderForm(PostingForm):
     )
     required_qualifications = TextAreaField(
         _l("Qualifications required (one per line)"), render_kw={"rows": 3}
+    )
+    qualifications_mandatory = BooleanField(
+        _l("Qualifications are mandatory: firms without them are not recommended")
+    )
+    region_mandatory = BooleanField(
+        _l("Region limited by law: firms not serving the region are not recommended")
     )
     deadline = StringField(_l("Response deadline"), render_kw={"type": "date"})
     delivery_period = StringField(_l("Delivery period"))

@@ -3,6 +3,7 @@ rows, ranked by the product's matcher, scored, with the BM25 baseline beside it.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -45,32 +46,62 @@ def test_places_are_found_in_free_text():
     assert places.find("招标人指定地点") is None
 
 
-def test_eval_prints_one_json_line_with_metrics_and_baseline(tmp_path, monkeypatch):
+def test_eval_reports_folds_and_forward_in_time_against_the_weighted_sum_and_bm25(tmp_path, monkeypatch):
     monkeypatch.setenv("QIANFAN_INSTANCE_DIR", str(tmp_path))
-    result = CliRunner().invoke(main, ["eval", str(TINY), "--folds", "2"])
+    result = CliRunner().invoke(main, ["eval", str(TINY), "--folds", "2", "--blocks", "1", "--json"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
     report = json.loads(lines[0])
-    assert (
-        set(report) >= METRICS
-        and set(report["bm25"]) >= METRICS
-        and set(report["configured"]) >= METRICS
-    )
-    assert report["orders"] == 5 and report["weights"] == "2-fold cross-validation within the set"
-    # On this easy set the product finds every winner first.
-    assert report["configured"]["mrr"] == 1.0
+    folds, forward = report["protocols"]["folds"], report["protocols"]["forward"]
+    assert folds["how"] == "2-fold cross-validation within the set" and folds["orders"] == 5
+    for protocol in (folds, forward):
+        assert set(protocol["ranker"]) >= METRICS and set(protocol["before"]) >= METRICS and set(protocol["bm25"]) >= METRICS
+    # Forward in time: the earliest orders only train, the later ones are scored.
+    assert forward["how"].startswith("forward in time") and 0 < forward["orders"] < 5
+    assert set(report["configured"]) >= METRICS and report["configured"]["model"].endswith("ranker-order.json.gz")
 
 
-def test_eval_fits_on_a_training_set_when_given_one(tmp_path, monkeypatch):
+def test_eval_prints_a_table_and_fits_on_a_training_set_when_given_one(tmp_path, monkeypatch):
     monkeypatch.setenv("QIANFAN_INSTANCE_DIR", str(tmp_path))
-    result = CliRunner().invoke(main, ["eval", str(TINY), "--train", str(TINY)])
+    result = CliRunner().invoke(main, ["eval", str(TINY), "--train", str(TINY), "--no-before"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
-    assert (
-        report["weights"].startswith("fitted on")
-        and abs(sum(report["fitted_weights"].values()) - 1) < 0.01
-    )
+    assert f"fitted on {TINY}" in result.output
+    assert "learned ranker (lambdarank)" in result.output and "BM25 baseline" in result.output
+    assert "before: weighted sum" not in result.output
+
+
+def test_train_writes_a_model_file_that_eval_and_matching_use(tmp_path, monkeypatch):
+    monkeypatch.setenv("QIANFAN_INSTANCE_DIR", str(tmp_path))
+    target = tmp_path / "ranker.json.gz"
+    result = CliRunner().invoke(main, ["train", "--from", str(TINY), "--folds", "0", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.is_file() and "34 features" in result.output and f"QIANFAN_MATCH_ORDER_MODEL={target}" in result.output
+    payload = json.loads(gzip.decompress(target.read_bytes()))
+    assert payload["data"]["set"] == str(TINY) and payload["data"]["orders_in_set"] == 5
+    assert set(payload["metrics"]["in_sample"]) >= METRICS and payload["trained_at"]
+    monkeypatch.setenv("QIANFAN_MATCH_ORDER_MODEL", str(target))
+    result = CliRunner().invoke(main, ["eval", str(TINY), "--folds", "2", "--blocks", "1", "--no-before", "--json"])
+    assert json.loads(result.output)["configured"]["model"] == str(target)
+
+
+def test_train_needs_one_source_and_outcomes_to_learn_from(tmp_path, monkeypatch, db):
+    monkeypatch.setenv("QIANFAN_INSTANCE_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["train"])
+    assert result.exit_code != 0 and "exactly one of --from DIR or --from-outcomes" in result.output
+    monkeypatch.setenv("QIANFAN_DATABASE_URL", db.url)
+    result = CliRunner().invoke(main, ["train", "--from-outcomes"])
+    assert result.exit_code == 1 and "Only 0 orders have an outcome" in result.output
+
+
+def test_eval_split_cuts_a_set_by_date(tmp_path, monkeypatch):
+    monkeypatch.setenv("QIANFAN_INSTANCE_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["eval-split", str(TINY), str(tmp_path / "split"), "--at", "20251205"])
+    assert result.exit_code == 0, result.output
+    early, late = read_labelled_set(tmp_path / "split" / "early"), read_labelled_set(tmp_path / "split" / "late")
+    assert len(early.orders) + len(late.orders) == 5 and early.orders and late.orders
+    assert max(o["date"] for o in early.orders) < "20251205" <= min(o["date"] for o in late.orders)
+    assert set(early.qrels) == {o["id"] for o in early.orders} and len(late.suppliers) == 6
 
 
 def test_eval_says_which_file_is_missing(tmp_path, monkeypatch):

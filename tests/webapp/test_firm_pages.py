@@ -264,7 +264,7 @@ def test_score_parts_are_named_and_empty_ones_left_out(client, firms, factory, s
     client.login("buyer")
     _english(client)
     page = client.get(f"/deals/{match.id}").get_data(as_text=True)
-    assert "text similarity" in page and "worked for this buyer" in page and ">region<" not in page
+    assert "text similarity" in page and "history with this buyer" in page and ">region<" not in page
 
 
 def test_a_changed_listing_is_matched_again_in_the_background_with_progress(
