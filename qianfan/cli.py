@@ -28,6 +28,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "template": ("qianfan.cli_ingest", "template_command", "Write the XLSX template of one kind of import file."),
     "match": ("qianfan.cli_match", "match_command", "Rematch what changed since it was last ranked; --full: everything."),
     "eval": ("qianfan.cli_match", "eval_command", "Measure matching on a labelled set."),
+    "eval-split": ("qianfan.ranker.cli", "split_command", "Cut a labelled set by date into an early and a late part."),
+    "train": ("qianfan.ranker.cli", "train_command", "Fit the learned ranker and write its model file."),
     "worker": ("qianfan.cli_worker", "worker_command", "Run queued jobs until stopped."),
     "stats": ("qianfan.stats.cli", "stats_command", "The programme's counters, as the staff dashboard shows them."),
 }  # fmt: skip
