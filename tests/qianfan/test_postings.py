@@ -232,3 +232,12 @@ def test_editing_a_published_order_rematches_it(db, session, factory, buyer):
     postings.save_posting(session, buyer, "order", values, order.id)
     _rank_what_is_due(db, session)
     assert listing.id in _order_list(db, order.id)
+
+
+def test_a_buyer_can_make_the_qualifications_and_the_region_mandatory(session, buyer):
+    order = postings.save_posting(session, buyer, "order", {**ORDER, "qualifications_mandatory": True,
+                                                            "region_mandatory": "是"})  # fmt: skip
+    assert order.qualifications_mandatory and order.region_mandatory
+    assert postings.form_values("order", order)["qualifications_mandatory"] is True
+    plain = postings.save_posting(session, buyer, "order", ORDER)
+    assert not plain.qualifications_mandatory and not plain.region_mandatory
