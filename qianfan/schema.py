@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection
 
 from qianfan.db import Database
 
@@ -21,8 +24,31 @@ def _alembic_config(connection) -> Config:
 
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the database to `revision` (the newest by default)."""
-    with db.engine.begin() as connection:
+    with _migrating(db) as connection:
         command.upgrade(_alembic_config(connection), revision)
+
+
+@contextmanager
+def _migrating(db: Database) -> Iterator[Connection]:
+    """A connection for migrations. On SQLite foreign keys are off while they run, as SQLite's own procedure
+    for altering a table says: a batch migration copies a table into a new one and drops the old, which the
+    keys of the rows pointing at it would refuse on a database with data. They are checked whole before the
+    commit, and on again after."""
+    with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or it is ignored
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
+                    raise RuntimeError(f"the migration left a row of {broken[0]} pointing at no row of {broken[2]}")
+        finally:
+            if sqlite:
+                connection.rollback()  # whatever a failed migration left open
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def _shown(url: str) -> str:
@@ -67,7 +93,7 @@ def require_schema(db: Database) -> None:
 
 
 def downgrade(db: Database, revision: str) -> None:
-    with db.engine.begin() as connection:
+    with _migrating(db) as connection:
         command.downgrade(_alembic_config(connection), revision)
 
 

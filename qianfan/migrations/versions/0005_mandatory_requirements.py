@@ -19,12 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("purchase_order") as batch:
-        batch.add_column(sa.Column("qualifications_mandatory", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column("region_mandatory", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN, not a batch: on SQLite a batch would copy purchase_order into a new table, which the
+    # foreign keys of matches and contracts refuse on a populated database.
+    op.add_column("purchase_order", sa.Column("qualifications_mandatory", sa.Boolean(), nullable=False,
+                                              server_default=sa.false()))  # fmt: skip
+    op.add_column("purchase_order", sa.Column("region_mandatory", sa.Boolean(), nullable=False,
+                                              server_default=sa.false()))  # fmt: skip
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("purchase_order") as batch:
-        batch.drop_column("region_mandatory")
-        batch.drop_column("qualifications_mandatory")
+    op.drop_column("purchase_order", "region_mandatory")  # SQLite ≥ 3.35 drops a column in place
+    op.drop_column("purchase_order", "qualifications_mandatory")
