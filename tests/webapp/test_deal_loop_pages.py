@@ -85,3 +85,19 @@ def test_e_mail_choices_are_saved_per_kind(client, session, invited):
     client.submit("/notifications/settings", {"email": ["invitation", "signed"]})
     page = client.get("/notifications/settings").get_data(as_text=True)
     assert page.count("checked") == 2
+
+
+def test_an_applied_for_package_stays_on_the_applicants_page_with_its_state(client, session, factory):
+    from qianfan import recommendations
+
+    applicant = factory.user("small_firm", username="applicant")
+    provider = factory.user("service_org", username="provider")
+    demand = factory.demand(company=applicant.company, status="published")
+    package = factory.package(provider=provider.company, status="published", title="知识产权托管", quota=2)
+    factory.ranking("demand", demand.id, [package.id])
+    match = recommendations.open_pair(session, applicant, "service", demand.id, package.id)
+    deals.apply_to_package(session, applicant, match.id)
+    session.commit()
+    client.login("applicant")
+    page = client.get("/supply/packages").get_data(as_text=True)
+    assert "知识产权托管" in page and "已申请" in page and f"/deals/{match.id}" in page
