@@ -70,8 +70,6 @@ _FIELD_ALIASES = {"房屋建筑": "建筑", "建筑建筑": "建筑", "房屋": 
 _LABEL_COLON = re.compile(r"(联合体|统一社会信用代码|[\u4e00-\u9fff]{0,6}(?:资质证书|资质要求|资质|证书))\s*[:：]")
 # What names no certificate: generic words ("相应资质", "资质证书") and pointers elsewhere ("详见招标文件").
 _LABEL = re.compile(r"^(联合体|统一社会信用代码|资质证书|资质|证书|(具备|具有)?(相应|有效|合格)的?(资质|证书|资格)+.*|.*(详见|见招标|见附件|另行).*)$")
-# A name without a grade and without a kind of certificate must still say it is one.
-_CERTIFICATE_WORD = re.compile(r"资质|证书|许可|认证|资格|备案|执业|等级|iso|cmmi|itss|gb/?t?\d", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -124,8 +122,6 @@ def parse_one(text: str) -> Qualification | None:
     if _LABEL.match(name):
         return None
     key = _key(name)
-    if grade is None and not key.partition(":")[0] and not _CERTIFICATE_WORD.search(name):
-        return None  # "详见招标文件", "项目经理": not a certificate the parser can read
     # "建筑工程施工总承包资质" is the certificate 建筑工程施工总承包; "测绘资质" keeps its word (it names no kind).
     name = re.sub(r"(资质证书?|证书)$" if not key.partition(":")[0] else r"(资质证书?|资质|证书)$", "", name)
     if len(name) < 2 or not re.search(r"[\u4e00-\u9fffa-z]", name, re.IGNORECASE):
