@@ -28,11 +28,11 @@ def match_command(app: AppContext, full: bool) -> None:
     if not full:
         done = matching.rematch_changed(app.db, settings=app.settings)
         changed = done.pop("changed", {})
-        click.echo(
-            "rematched: "
-            + (", ".join(f"{n} {kind}" for kind, n in sorted(changed.items())) or "nothing had changed")
-            + f" ({time.perf_counter() - started:.1f} s)"
-        )
+        # A side never ranked, or ranked with other settings, words or model, was ranked whole.
+        said = [f"the {side} side whole (never ranked, or its settings or model changed)"
+                for side, result in sorted(done.items()) if isinstance(result, dict) and "full" in result]  # fmt: skip
+        said += [f"{n} {kind}" for kind, n in sorted(changed.items())]
+        click.echo(f"rematched: {', '.join(said) or 'nothing had changed'} ({time.perf_counter() - started:.1f} s)")
         return
     summary = matching.rematch_all(app.db, settings=app.settings)
     for side in matching.SIDES:

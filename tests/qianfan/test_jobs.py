@@ -211,6 +211,8 @@ def test_match_command_full_and_catch_up(tmp_path, monkeypatch):
     db = Database(url)
     with db.sessionmaker() as session:
         _two_postings(Factory(session), session)
+    first = CliRunner().invoke(main, ["match"])  # never ranked: both sides are ranked whole, and it says so
+    assert first.exit_code == 0 and "the order side whole" in first.output and "nothing had changed" not in first.output
     full = CliRunner().invoke(main, ["match", "--full"])
     assert full.exit_code == 0, full.output
     assert "order: 1 orders × 1 listings → 1 matches" in full.output
