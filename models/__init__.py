@@ -19,8 +19,8 @@ from models.deal import Contract, Match
 from models.importing import CompanyMergeCandidate, CompanyNameChange, ImportBatch
 from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
-from models.market import Attachment, SavedSearch
 from models.mail import OutboxMail
+from models.market import Attachment, SavedSearch
 from models.notification import DealMessage, Notification, NotificationSetting
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
 from models.ranking import Ranking, RankingState
