@@ -66,12 +66,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webapp import names  # names for the autocomplete of region and industry fields
 
     app.register_blueprint(names.bp)
-    from webapp import market  # the open market: browse and search, the other side's pages, attachments
+    from webapp import (
+        market,  # the open market: browse and search, the other side's pages, attachments
+    )
 
     app.register_blueprint(market.bp)
-    from webapp import accounts  # sign-up, password reset, invitations, the staff's verification of new firms
-
-    from webapp import staff_mail
+    from webapp import (
+        accounts,  # sign-up, password reset, invitations, the staff's verification of new firms
+        staff_mail,
+    )
 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(staff_mail.bp)

@@ -47,7 +47,7 @@ def test_each_move_is_told_to_the_other_side_in_its_inbox_and_by_e_mail(session,
     assert notify.unread_count(session, buyer.id) == 2 and notify.unread_count(session, supplier.id) == 1
     mails = session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
     assert [m.to_address for m in mails] == ["buyer@example.com", "sales@example.com", "buyer@example.com"]
-    assert mails[1].subject == "千帆：采购方邀请您洽谈" and "/deals/%s" % match.id in mails[1].body
+    assert mails[1].subject == "千帆：采购方邀请您洽谈" and f"/deals/{match.id}" in mails[1].body
 
 
 def test_a_user_who_turned_a_kind_off_gets_it_in_the_inbox_only(session, deal):
