@@ -20,6 +20,7 @@ A fresh database gets the programme-scale demo (`qianfan demo --scale programme`
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import os
 import signal
@@ -46,9 +47,22 @@ def _env(db_url: str, queue: str, instance: Path, **settings) -> dict:
     return env
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
 def _worker(env: dict, log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
-        return subprocess.Popen([*CLI, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        _STARTED.append(subprocess.Popen([*CLI, "worker"], env=env, stdout=out, stderr=subprocess.STDOUT))
+    return _STARTED[-1]
+
+
+@atexit.register
+def _no_worker_left() -> None:
+    """A run that stops half-way leaves no worker behind to take the next run's jobs."""
+    for worker in _STARTED:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
 
 
 def _job(db, job_id: str):

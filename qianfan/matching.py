@@ -744,12 +744,11 @@ def rematch_all(db, progress: Progress | None = None, settings: dict | None = No
     plain = {k: v for k, v in settings.items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         service = pool.submit(_rank_side_in_process, db.url, SERVICE_SIDE.kind, plain, now)
-        done = {ORDER_SIDE.kind: _rank_side_fully(db, ORDER_SIDE, settings, now, None)}
-        if progress:
-            progress(ORDER_SIDE.kind, 1, 2)
+        # The job page follows the order side's stages; the service side reports once it is done.
+        done = {ORDER_SIDE.kind: _rank_side_fully(db, ORDER_SIDE, settings, now, progress)}
         done[SERVICE_SIDE.kind] = service.result()
         if progress:
-            progress(SERVICE_SIDE.kind, 2, 2)
+            progress(SERVICE_SIDE.kind, 3, 3)
     return done
 
 
