@@ -10,6 +10,7 @@ Every value can be changed by the environment (QIANFAN_WEB_*), or on the command
 
 import multiprocessing
 import os
+import sys
 
 wsgi_app = "webapp:create_app()"
 bind = os.environ.get("QIANFAN_WEB_BIND", "127.0.0.1:8000")
@@ -23,6 +24,25 @@ threads = int(os.environ.get("QIANFAN_WEB_THREADS", 4))
 # restarted is serving in milliseconds instead of after ~4 s of CPU spent importing, which on a small
 # machine stalled every other request. New code needs a restart (`systemctl restart`), not a HUP.
 preload_app = True
+
+
+def on_starting(server):
+    """Refuse to serve a database without this version's schema, saying what to do (the pages would
+    answer 500 to every login)."""
+    app = server.app.callable
+    if app is None:
+        return
+    from models.errors import DomainError
+    from qianfan.schema import require_database_file, require_schema
+
+    try:
+        require_database_file(app.config["DATABASE_URL"])
+        require_schema(app.extensions["qianfan_db"])
+    except DomainError as err:
+        server.log.error("%s", err)
+        sys.exit(1)
+    finally:
+        app.extensions["qianfan_db"].engine.dispose()
 
 
 def post_fork(server, worker):

@@ -94,3 +94,23 @@ def test_a_body_just_over_the_limit_gets_the_apps_own_413_page(server):
     answer = _ask(server, head + body)
     assert answer.startswith(b"HTTP/1.1 413")
     assert b'<header class="topbar">' in answer and "上传的文件太大。".encode() in answer
+
+
+def test_gunicorn_refuses_a_database_without_the_schema_and_says_what_to_do(tmp_path):
+    """The production server does not start on a missing database (nor creates it empty): the pages
+    would answer every login with an error."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    database = tmp_path / "none.sqlite3"
+    env = {**os.environ, "QIANFAN_DATABASE_URL": f"sqlite:///{database}", "QIANFAN_INSTANCE_DIR": str(tmp_path),
+           "QIANFAN_WEB_BIND": "127.0.0.1:0", "QIANFAN_WEB_WORKERS": "1"}  # fmt: skip
+    started = subprocess.run([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
+                             env=env, cwd=root, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert started.returncode == 1
+    assert "run `qianfan init-db` first" in started.stderr
+    assert "Traceback" not in started.stderr
+    assert not database.exists()
