@@ -7,7 +7,7 @@ Field by field (docs/notes-opendata.md has the table):
   supplier), by name, unified social credit code (scheme CN-SAIC), region, and `details.scale` (sme for
   medium, small and micro firms, large for large ones). Never a person, an e-mail or a phone number;
 - free text (titles, descriptions) is published as the firms wrote it for the market pages, except
-  that e-mail addresses and phone numbers in it are replaced by `CONTACT_REMOVED`.
+  that e-mail addresses, phone numbers and people named as contacts are replaced by `CONTACT_REMOVED`.
 
 The tender of a later release shows the order as it is now: Qianfan keeps which fields an edit changed,
 not their earlier values, so a `tenderAmendment` names the changed fields and carries the current ones.
@@ -76,10 +76,16 @@ _PHONE = re.compile(
 )
 
 
+# A person named after a label such as 联系人：王小明 (the name: two to four characters).
+_PERSON = re.compile(r"(?:联系人|联系方式|负责人|经办人|项目经理)\s*[:：]?\s*[\u4e00-\u9fff·]{2,4}")
+
+
 def without_contacts(text: str | None) -> str | None:
-    """`text` with e-mail addresses and phone numbers replaced (open data names no way to reach a person)."""
+    """`text` without e-mail addresses, phone numbers and people named as contacts (联系人：…): open
+    data names no one and no way to reach a person."""
     if not text:
         return text
+    text = _PERSON.sub(CONTACT_REMOVED, text)
     return _PHONE.sub(CONTACT_REMOVED, _EMAIL.sub(CONTACT_REMOVED, text))
 
 

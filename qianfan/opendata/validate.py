@@ -20,7 +20,8 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schema" / "ocds-1.1.5"
 
 
 @cache
-def _schema(name: str) -> dict:
+def load_schema(name: str) -> dict:
+    """One of the shipped schema files, parsed (once)."""
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
@@ -30,8 +31,8 @@ def _validators():
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT4
 
-    release_schema = _schema("release-schema.json")
-    package_schema = _schema("release-package-schema.json")
+    release_schema = load_schema("release-schema.json")
+    package_schema = load_schema("release-package-schema.json")
     registry = Registry().with_resources(
         (schema["id"], Resource.from_contents(schema, default_specification=DRAFT4))
         for schema in (release_schema, package_schema)
@@ -46,7 +47,7 @@ def _validators():
 @cache
 def closed_codelists() -> dict[str, frozenset[str]]:
     """Codelist file name -> its codes, for the closed codelists the release schema uses."""
-    names = {spec["codelist"] for spec in _codelist_fields(_schema("release-schema.json"))
+    names = {spec["codelist"] for spec in _codelist_fields(load_schema("release-schema.json"))
              if spec.get("openCodelist") is False}  # fmt: skip
     lists = {}
     for name in names:
