@@ -42,6 +42,9 @@ ORDER = {
 
 @dataclass
 class World:
+    buyer: object
+    supplier: object
+    staff: object
     old: Order
     signed: Order
     pending: Order
@@ -51,19 +54,19 @@ class World:
     amendment_event_id: int
 
 
-def _no_rematch(*_args) -> None:
+def no_rematch(*_args) -> None:
     """The open data needs no ranked lists: publishing and editing skip the matcher."""
 
 
-def _published(session, buyer, staff, values) -> Order:
-    order = postings.save_posting(session, buyer, "order", values, rematch=_no_rematch)
+def published(session, buyer, staff, values) -> Order:
+    order = postings.save_posting(session, buyer, "order", values, rematch=no_rematch)
     postings.submit_posting(session, buyer, "order", order.id)
     transition(order, "published", actor=staff)
     session.flush()
     return order
 
 
-def _signed_deal(session, order, buyer, supplier, listing, amount="100万元", both=True):
+def signed_deal(session, order, buyer, supplier, listing, amount="100万元", both=True, keeps_open=True):
     match = Match(kind="order", order=order, listing=listing, score=0.8, rank=1)
     session.add(match)
     session.flush()
@@ -71,7 +74,7 @@ def _signed_deal(session, order, buyer, supplier, listing, amount="100万元", b
     deals.invite(session, buyer, match.id)
     deals.accept_invitation(session, supplier, match.id)
     deals.record_intention(session, buyer, match.id)
-    contract = deals.create_contract(session, buyer, match.id, amount, keeps_order_open=True)
+    contract = deals.create_contract(session, buyer, match.id, amount, keeps_order_open=keeps_open)
     deals.confirm_contract(session, buyer, contract.id)
     if both:
         deals.confirm_contract(session, supplier, contract.id)
@@ -86,28 +89,28 @@ def build_world(session, factory) -> World:
     staff = factory.user("staff")
     listing = factory.listing(supplier=supplier.company, status="published", title="巡检机器人")
 
-    old = _published(session, buyer, staff, {**ORDER, "title": "去年的旧订单"})
-    postings.withdraw_posting(session, buyer, "order", old.id, "项目取消", rematch=_no_rematch)
-    signed = _published(session, buyer, staff, ORDER)
+    old = published(session, buyer, staff, {**ORDER, "title": "去年的旧订单"})
+    postings.withdraw_posting(session, buyer, "order", old.id, "项目取消", rematch=no_rematch)
+    signed = published(session, buyer, staff, ORDER)
     postings.save_posting(session, buyer, "order", {**ORDER, "budget": "150万元"}, signed.id,
-                          rematch=_no_rematch)  # fmt: skip
+                          rematch=no_rematch)  # fmt: skip
     amendment = session.scalars(
         select(AuditEvent).where(AuditEvent.object_type == "purchase_order",
                                  AuditEvent.object_id == signed.id, AuditEvent.action == "update")
     ).one()  # fmt: skip
-    match, contract = _signed_deal(session, signed, buyer, supplier, listing)
+    match, contract = signed_deal(session, signed, buyer, supplier, listing)
     dealroom.post_message(session, buyer, match.id, MESSAGE)
     deals.advance_contract(session, supplier, contract.id, "performing")
     deals.advance_contract(session, buyer, contract.id, "completed")
 
-    pending = _published(session, buyer, staff, {**ORDER, "title": "第三个订单"})
+    pending = published(session, buyer, staff, {**ORDER, "title": "第三个订单"})
     second_listing = factory.listing(supplier=supplier.company, status="published", title="巡检软件")
-    _signed_deal(session, pending, buyer, supplier, second_listing, both=False)
+    signed_deal(session, pending, buyer, supplier, second_listing, both=False)
 
     draft = postings.save_posting(session, buyer, "order", {**ORDER, "title": DRAFT_TITLE},
-                                  rematch=_no_rematch)  # fmt: skip
+                                  rematch=no_rematch)  # fmt: skip
     rejected = postings.save_posting(session, buyer, "order", {**ORDER, "title": REJECTED_TITLE},
-                                     rematch=_no_rematch)  # fmt: skip
+                                     rematch=no_rematch)  # fmt: skip
     postings.submit_posting(session, buyer, "order", rejected.id)
     transition(rejected, "rejected", actor=staff, reason="信息不全")
 
@@ -119,4 +122,4 @@ def build_world(session, factory) -> World:
         .values(at=datetime(2026, 1, 20, 2, 0, tzinfo=UTC))
     )
     session.commit()
-    return World(old, signed, pending, draft, rejected, contract.id, amendment.id)
+    return World(buyer, supplier, staff, old, signed, pending, draft, rejected, contract.id, amendment.id)

@@ -190,3 +190,29 @@ def test_parse_since_reads_local_dates_and_times():
     assert parse_since("2026-02-01") == datetime(2026, 1, 31, 16, 0, tzinfo=UTC)
     assert parse_since("2026-02-01T08:00+00:00") == datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
     assert parse_since("") is None
+
+
+def test_a_change_recorded_on_a_signed_contract_is_a_contract_amendment(session, world):
+    from models import AuditEvent
+
+    # No page renegotiates a contract yet; this is the event such a page is to record (index.py).
+    session.add(AuditEvent(action="amend", object_type="contract", object_id=world.contract_id,
+                           detail={"fields": ["amount_yuan"]}, reason="王小明 13812345678"))  # fmt: skip
+    session.commit()
+    package = _everything(session)
+    [changed] = [r for r in package["releases"] if r["tag"] == ["contractAmendment"]]
+    [note] = changed["contracts"][0]["amendments"]
+    contract = f"ocds-qianfan-{world.signed.id}-contract-{world.contract_id}"
+    assert note["amendsReleaseID"] == contract and note["description"] == "修改了：contracts.value"
+    assert w.PHONE not in json.dumps(package) and package_errors(package) == []
+
+
+def test_an_order_closed_by_its_signed_contract_is_complete(session, world, factory):
+    order = w.published(session, world.buyer, world.staff, {**w.ORDER, "title": "签约即关闭的订单"})
+    listing = factory.listing(supplier=world.supplier.company, status="published", title="巡检无人机")
+    w.signed_deal(session, order, world.buyer, world.supplier, listing, keeps_open=False)
+    session.commit()
+    assert order.status == "closed"
+    releases = _by_id(_everything(session))
+    ended = releases[f"ocds-qianfan-{order.id}-tender-closed"]
+    assert ended["tag"] == ["tenderUpdate"] and ended["tender"]["status"] == "complete"
