@@ -52,4 +52,5 @@ def releases():
     response = current_app.response_class(body, mimetype="application/json")
     response.cache_control.public = True
     response.cache_control.max_age = CACHE_SECONDS
-    return response
+    response.add_etag()  # a harvester asking again with If-None-Match gets 304 while nothing changed
+    return response.make_conditional(request)

@@ -15,7 +15,7 @@ What counts as a change:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -45,9 +45,10 @@ class Entry:
     order_id: int
     kind: int
     ref: int  # order id (tender kinds), contract id, or audit event id (amendments)
-    contract_id: int | None = None
-    status: str | None = None  # the status an end release publishes
-    amends: str | None = None  # for amendments: the `suffix` of the release it amends
+    # (date, order, kind, ref) is unique: what follows does not take part in the order.
+    contract_id: int | None = field(default=None, compare=False)
+    status: str | None = field(default=None, compare=False)  # the status an end release publishes
+    amends: str | None = field(default=None, compare=False)  # an amendment: the `suffix` it amends
 
     @property
     def suffix(self) -> str:
@@ -105,10 +106,9 @@ def build_index(session: Session, since: datetime | None = None) -> list[Entry]:
         entries.append(Entry(localtime.as_utc(published_at), order_id, TENDER, order_id))
         if status in ORDER_ENDS:
             # Demo and imported orders may have ended without a recorded move: their last change then.
-            ended = order_ends.get((order_id, status)) or updated_at
-            entries.append(
-                Entry(localtime.as_utc(ended), order_id, TENDER_END, order_id, status=status)
-            )
+            ended = localtime.as_utc(order_ends.get((order_id, status)) or updated_at)
+            ended = max(ended, localtime.as_utc(published_at))  # never before its own tender
+            entries.append(Entry(ended, order_id, TENDER_END, order_id, status=status))
     for event_id, order_id, at in session.execute(
         select(AuditEvent.id, AuditEvent.object_id, AuditEvent.at).where(
             AuditEvent.object_type == Order.__tablename__,

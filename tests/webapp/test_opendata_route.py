@@ -52,6 +52,8 @@ def test_public_data_is_cacheable_and_sets_no_cookie_even_for_a_logged_in_user(a
     assert "public" in response.headers["Cache-Control"] and "max-age=300" in response.headers["Cache-Control"]
     assert "Set-Cookie" not in response.headers and "no-store" not in response.headers["Cache-Control"]
     assert client.get("/").headers["Cache-Control"] == "no-store"  # the pages stay private
+    again = client.get("/api/v1/ocds/releases", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and not again.get_data()
 
 
 @pytest.mark.parametrize(("query", "field"), [("since=2026-13-01", "since"), ("page=0", "page"),
