@@ -32,6 +32,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "train": ("qianfan.ranker.cli", "train_command", "Fit the learned ranker and write its model file."),
     "worker": ("qianfan.cli_worker", "worker_command", "Run queued jobs until stopped."),
     "stats": ("qianfan.stats.cli", "stats_command", "The programme's counters, as the staff dashboard shows them."),
+    "export": ("qianfan.opendata.cli", "export_group", "Export open data: OCDS 1.1.5 release packages."),
 }  # fmt: skip
 
 

@@ -81,6 +81,14 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_PROCESSES": 2,  # a full rematch ranks the two sides in two processes (1: one after the other)
     "MATCH_PARALLEL_FROM": 20_000,  # published postings below which a second process costs more than it saves  # how long a rematch waits for another one of the same side
     "PAGE_SIZE": 20,
+    # Open data (qianfan.opendata, docs/notes-opendata.md): the ocid prefix (it looks registered but is
+    # not: ask the Open Contracting Partnership for one before publishing), the publisher's name, the
+    # licence URL put in each package (none until the programme chooses one), and the `uri` of exported
+    # packages (None: the exported file's own URI).
+    "OCDS_PREFIX": "ocds-qianfan",
+    "OCDS_PUBLISHER_NAME": "千帆 Qianfan",
+    "OCDS_LICENSE": None,
+    "OCDS_PACKAGE_URI": None,
     # Files attached to orders, listings and contracts (qianfan.market.attachments): where they are stored
     # (None: attachments/ in the instance folder) and the largest one accepted.
     "ATTACHMENT_DIR": None,

@@ -78,6 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(staff_mail.bp)
+    from webapp import opendata  # public OCDS releases (no login)
+
+    app.register_blueprint(opendata.bp)
 
     @app.get("/health")
     def health():

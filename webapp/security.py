@@ -4,7 +4,10 @@
   in data- attributes or <script type="application/json">) and framing (frame-ancestors 'none', with
   X-Frame-Options for older browsers), so one-button POST forms cannot be clickjacked.
 - Every response except static files is `Cache-Control: no-store`: pages show one person's data and
-  exports are private, and a shared or back-button cache must not keep them.
+  exports are private, and a shared or back-button cache must not keep them. The one exception is a
+  response its view marked `public` (open data, the same for everyone: webapp/opendata.py), which keeps
+  its own caching; the session interface sets no cookie on such a response, so a shared cache never
+  keeps one person's cookie with it.
 - The session cookie is Secure by default (`COOKIE_SECURE = "auto"`): only a page asked for over plain
   HTTP by a loopback name (127.0.0.1, localhost, ::1) with no proxy header in between gets a cookie
   without the flag, which is how `make demo` works on http://127.0.0.1:5000. `true`/`false` force it.
@@ -45,6 +48,11 @@ class _SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return cookie_secure(app)
 
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        if response.cache_control.public:
+            return  # the same for everyone and cacheable: no cookie (nor Vary: Cookie) goes with it
+        super().save_session(app, session, response)
+
 
 def _add_headers(response: Response) -> Response:
     headers = response.headers
@@ -54,7 +62,7 @@ def _add_headers(response: Response) -> Response:
     # same-origin, not no-referrer: Flask-WTF checks the Referer of form posts made over HTTPS.
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.endpoint not in STATIC_CACHE_EXEMPT:
+    if request.endpoint not in STATIC_CACHE_EXEMPT and not response.cache_control.public:
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
         headers.pop("ETag", None)
