@@ -18,6 +18,9 @@ Service API (each function opens its own short transactions on `db`, a qianfan.d
 - `rematch_changed(db, settings=None, now=None) -> dict`
   `rematch_postings` for every posting changed since it was last ranked (published, edited, closed,
   its firm changed); a full rematch instead when the settings that shape rankings changed.
+
+A third kind, mentors for small firms, is kept the same way and ranked whole by `rematch_all` and by
+`rematch_changed` when anything it reads changed (qianfan.mentors.matching).
 - `ranked_list(session, kind, posting_id) -> RankedEntries | None`: a posting's current kept list.
 - `explain(session, side, query, candidate, entry) -> dict`: what a page shows for one pair.
 
@@ -730,7 +733,8 @@ def rematch_all(db, progress: Progress | None = None, settings: dict | None = No
     now = now or datetime.now(UTC)
     parallel_from = int(settings.get("MATCH_PARALLEL_FROM", 20_000))
     if int(settings.get("MATCH_PROCESSES") or 1) < 2 or _published_count(db) < parallel_from:
-        return {side.kind: _rank_side_fully(db, side, settings, now, progress) for side in SIDES}
+        done = {side.kind: _rank_side_fully(db, side, settings, now, progress) for side in SIDES}
+        return {**done, "mentor": _rank_mentors(db, settings, now)}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -750,7 +754,16 @@ def rematch_all(db, progress: Progress | None = None, settings: dict | None = No
         done[SERVICE_SIDE.kind] = service.result()
         if progress:
             progress(SERVICE_SIDE.kind, 2, 2)
+    done["mentor"] = _rank_mentors(db, settings, now)
     return done
+
+
+def _rank_mentors(db, settings: dict, now: datetime) -> dict:
+    """The third kind, mentors for small firms (qianfan.mentors.matching): ranked whole, after the others
+    (it reads the listings' and demands' tokens they keep)."""
+    from qianfan.mentors.matching import rank_mentors
+
+    return rank_mentors(db, settings, now)
 
 
 def _published_count(db) -> int:
@@ -941,6 +954,12 @@ def rematch_changed(db, settings: dict | None = None, now: datetime | None = Non
     counts = Counter(kind for kind, _ in due)
     if due:
         done.update(rematch_postings(db, due, settings=settings, now=now))
+    from qianfan.mentors.matching import is_stale
+
+    with db.session_scope() as session:
+        mentors_stale = is_stale(session, settings)
+    if mentors_stale:
+        done["mentor"] = _rank_mentors(db, settings, now or datetime.now(UTC))
     done["changed"] = dict(counts)
     return done
 
