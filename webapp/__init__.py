@@ -78,6 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(staff_mail.bp)
+    from webapp import mentors  # start-up mentors: recommendations, sessions, the staff's register
+
+    app.register_blueprint(mentors.bp)
 
     @app.get("/health")
     def health():

@@ -48,12 +48,15 @@ def _words(text: str) -> list[str]:
     return [w for w in (normalize_text(p) for p in _LIST_SPLIT.split(text or "")) if w]
 
 
+REQUIRED = {"name": "The mentor's name is required.", "expertise": "The mentor's expertise is required."}
+
+
 def _text(value: str, field: str, limit: int, required: bool = False) -> str:
     text = normalize_text(value or "")
     if required and not text:
-        raise ValidationError("%(field)s is required.", field=field)
+        raise ValidationError(REQUIRED[field], field=field)
     if len(text) > limit:
-        raise ValidationError("At most %(limit)s characters.", field=field, limit=limit)
+        raise ValidationError("Too long: at most %(limit)s characters.", field=field, limit=limit)
     return text
 
 
@@ -65,7 +68,8 @@ def checked(form: MentorForm) -> dict:
         raise ValidationError("'%(text)s' is not a whole number.", field="sessions_per_month",
                               text=form.sessions_per_month) from None  # fmt: skip
     if not 0 <= sessions <= SESSIONS_MAX:
-        raise ValidationError("Between %(low)s and %(high)s.", field="sessions_per_month", low=0, high=SESSIONS_MAX)
+        raise ValidationError("Sessions a month must be between %(low)s and %(high)s.", field="sessions_per_month",
+                              low=0, high=SESSIONS_MAX)  # fmt: skip
     if form.mode not in MENTOR_MODES:
         raise ValidationError("'%(text)s' is not one of: %(allowed)s.", field="mode", text=form.mode,
                               allowed=", ".join(MENTOR_MODES))  # fmt: skip

@@ -26,12 +26,24 @@ TOPIC_MAX, MESSAGE_MAX, NOTE_MAX = 200, 2000, 2000
 OPEN_STATUSES = ("requested", "accepted")
 
 
+# What a person is told when a field is missing or too long, by field.
+REQUIRED = {
+    "topic": "Say what the session should be about (the topic).",
+    "note": "Write a short note of what the session covered.",
+}
+TOO_LONG = {
+    "topic": "The topic is longer than %(limit)s characters.",
+    "message": "The message is longer than %(limit)s characters.",
+    "note": "The note is longer than %(limit)s characters.",
+}
+
+
 def _text(value: str | None, field: str, limit: int, required: bool) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise ValidationError("%(field)s is required.", field=field)
+        raise ValidationError(REQUIRED[field], field=field)
     if len(text) > limit:
-        raise ValidationError("At most %(limit)s characters.", field=field, limit=limit)
+        raise ValidationError(TOO_LONG[field], field=field, limit=limit)
     return text
 
 
@@ -210,8 +222,11 @@ def open_with(session: Session, company_id: int, mentor_ids: list[int]) -> dict[
     return {row.mentor_id: row for row in rows}
 
 
-def history(session: Session, mentoring: MentorSession) -> list[AuditEvent]:
-    return list(session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "mentor_session", AuditEvent.object_id == mentoring.id)
+def history(session: Session, mentoring: MentorSession) -> list[tuple[AuditEvent, str | None]]:
+    """The session's audit records, oldest first, each with the name of who acted."""
+    stmt = (
+        select(AuditEvent, User.display_name).outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.object_type == "mentor_session", AuditEvent.object_id == mentoring.id)
         .order_by(AuditEvent.at, AuditEvent.id)
-    ))  # fmt: skip
+    )  # fmt: skip
+    return [(event, name) for event, name in session.execute(stmt)]
