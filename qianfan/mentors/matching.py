@@ -111,10 +111,12 @@ def firm_records(session: Session, company_ids=None) -> list[Posting]:
     bodies: dict[int, list[str]] = defaultdict(list)
     wanted = None if company_ids is None else [f.id for f in firms]
     for model, owner in ((Listing, Listing.supplier_id), (ServiceDemand, ServiceDemand.company_id)):
-        postings = select(owner, model.tokens).where(model.status == "published", model.tokens.is_not(None))
+        postings = select(owner, model.tokens).where(model.status == "published")
         if wanted is not None:
             postings = postings.where(owner.in_(wanted))
         for company_id, packed in session.execute(postings.execution_options(yield_per=2000)):
+            if not packed:  # never tokenised (rank_mentors tokenises published postings first)
+                continue
             tokens = unpack(packed)
             titles[company_id].extend(tokens.title)
             bodies[company_id].extend(tokens.body)
@@ -140,6 +142,8 @@ def rank_mentors(db, settings: dict, now: datetime | None = None) -> dict:
     wait = float(settings.get("MATCH_LOCK_WAIT_SECONDS", 0))
     with matching.side_lock(db, SIDE, wait_seconds=wait) as heartbeat:
         ranked_at = datetime.now(UTC)
+        # The firms' text is their postings' kept tokens: those changed since the other sides last ranked.
+        matching.ensure_tokens_in_batches(db, ["listing", "demand"], every=False)
         with db.session_scope() as session:
             ensure_mentor_tokens(session)
         with db.session_scope() as session:
