@@ -152,8 +152,8 @@ def load_demo(
     # Start-up mentors (千名创业导师), composed, with a few logins and sessions at every stage.
     from qianfan.mentors.demo import load_demo_mentors
 
-    for username, password, name in load_demo_mentors(session, scale, seed, summary.counts):
-        summary.accounts.append(DemoAccount(username, password, "mentor", name))
+    for username, password in load_demo_mentors(session, scale, seed, summary.counts):
+        summary.accounts.append(DemoAccount(username, password, "mentor", None))
     summary.counts["users"] = len(summary.accounts)
     session.add(
         AuditEvent(

@@ -85,9 +85,9 @@ def _compose(rng: random.Random, sections: dict[str, str]) -> dict:
     }  # fmt: skip
 
 
-def load_demo_mentors(session: Session, scale: str, seed: int, counts: dict) -> list[tuple[str, str, str]]:
-    """Insert the scale's composed mentors and sessions; returns (username, password, mentor name) of the
-    mentors given logins."""
+def load_demo_mentors(session: Session, scale: str, seed: int, counts: dict) -> list[tuple[str, str]]:
+    """Insert the scale's composed mentors and sessions; returns (username, password) of the mentors'
+    logins."""
     rng = random.Random(f"{seed}:mentors")
     sections = dict(session.execute(select(Industry.code, Industry.name).where(Industry.level == 2)).all())
     rows = [_compose(rng, sections) for _ in range(MENTORS.get(scale, MENTORS["small"]))]
@@ -100,7 +100,7 @@ def load_demo_mentors(session: Session, scale: str, seed: int, counts: dict) -> 
         password = secrets.token_urlsafe(9)
         mentor.user = create_user(session, username=f"demo-mentor{i}", password=password, role="mentor",
                                   display_name=mentor.name)  # fmt: skip
-        logins.append((f"demo-mentor{i}", password, mentor.name))
+        logins.append((f"demo-mentor{i}", password))
     counts["mentor_sessions"] = _sessions(session, rng, available, SESSIONS.get(scale, SESSIONS["small"]))
     session.flush()
     return logins
