@@ -57,7 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_SERVICE_TOP_K": 10,
     "MENTOR_TOP_K": 10,  # mentors kept per small firm (qianfan.mentors.matching)
     "MENTOR_REVERSE_TOP_K": 20,  # small firms kept per mentor
-    "MENTOR_RETRIEVAL_DEPTH": 200,  # mentors scored per firm: the most similar by text
+    "MENTOR_RETRIEVAL_DEPTH": 100,  # mentors scored per firm: the most similar by text
+    "MENTOR_REVERSE_DEPTH": 100,  # small firms scored per mentor: the most similar by text
     "MATCH_NEAR_MISSES": 5,
     "MATCH_ORDER_WEIGHTS": {},
     "MATCH_SERVICE_WEIGHTS": {},

@@ -81,7 +81,7 @@ def _compose(rng: random.Random, sections: dict[str, str]) -> dict:
         "expertise": expertise, "bio": bio, "industry_codes": industries, "region_codes": regions,
         "sessions_per_month": 0 if rng.random() < 0.08 else rng.choice((1, 2, 2, 3, 4)),
         "mode": _weighted(rng, MODES), "active": rng.random() > 0.03, "is_composed": True,
-        "tokens": None, "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC),
+        "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC),
     }  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from matcher.engine import Matcher, Rankings, explain_pair
@@ -43,8 +43,8 @@ def matcher_options(settings: dict) -> dict:
         "top_k": int(settings.get("MENTOR_TOP_K", 10)),
         "score_floor": float(settings["MATCH_SCORE_FLOOR"]),
         "near_misses": 0,  # nothing a firm can fix makes a mentor fit: no near misses
-        "retrieval_depth": int(settings.get("MENTOR_RETRIEVAL_DEPTH", 200)),
-        "reverse_depth": int(settings["MATCH_REVERSE_DEPTH"]) * 10,
+        "retrieval_depth": int(settings.get("MENTOR_RETRIEVAL_DEPTH", 100)),
+        "reverse_depth": int(settings.get("MENTOR_REVERSE_DEPTH", 100)),
         "text_floor": float(settings["MATCH_TEXT_FLOOR"]),
         "reverse_top_k": int(settings.get("MENTOR_REVERSE_TOP_K", 20)),
         "reverse_near_misses": 0,
@@ -69,9 +69,13 @@ def mentor_text(mentor: Mentor) -> tuple[str, str]:
     return mentor.expertise or "", f"{mentor.expertise or ''} {mentor.bio or ''} {industries}"
 
 
-def ensure_mentor_tokens(session: Session, mentors=None) -> int:
-    """Tokenise mentors whose kept tokens are missing or stale (caller's transaction); how many were."""
-    mentors = mentors if mentors is not None else session.scalars(select(Mentor))
+def ensure_mentor_tokens(session: Session, since: datetime | None = None) -> int:
+    """Tokenise mentors whose kept tokens are missing or stale (caller's transaction); how many were.
+    `since`: only mentors without tokens or changed after it (the others were checked then)."""
+    stmt = select(Mentor)
+    if since is not None:
+        stmt = stmt.where(or_(Mentor.tokens.is_(None), Mentor.updated_at > since))
+    mentors = session.scalars(stmt)
     changed = 0
     for mentor in mentors:
         title, body = mentor_text(mentor)
@@ -145,7 +149,9 @@ def rank_mentors(db, settings: dict, now: datetime | None = None) -> dict:
         # The firms' text is their postings' kept tokens: those changed since the other sides last ranked.
         matching.ensure_tokens_in_batches(db, ["listing", "demand"], every=False)
         with db.session_scope() as session:
-            ensure_mentor_tokens(session)
+            state = session.get(RankingState, SIDE)
+            same_words = state is not None and state.settings_key == settings_key(settings)
+            ensure_mentor_tokens(session, state.finished_at if same_words else None)
         with db.session_scope() as session:
             mentors = load_mentors(session)
             firms = firm_records(session)
@@ -167,7 +173,9 @@ def rank_mentors(db, settings: dict, now: datetime | None = None) -> dict:
         with db.engine.begin() as connection:
             connection.execute(
                 update(RankingState.__table__).where(RankingState.side == SIDE).values(
-                    generation=new, factors=list(matcher.factors_), finished_at=datetime.now(UTC),
+                    # When the data was read, not when the writing ended: a change made while this ran
+                    # is newer than it, so the next catch-up (is_stale) and token check see it.
+                    generation=new, factors=list(matcher.factors_), finished_at=ranked_at,
                     settings_key=settings_key(settings),
                 )
             )  # fmt: skip
@@ -193,8 +201,7 @@ def is_stale(session: Session, settings: dict) -> bool:
         session.scalar(select(func.max(Listing.updated_at))),
         session.scalar(select(func.max(ServiceDemand.updated_at))),
     ]
-    finished = state.finished_at if state.finished_at.tzinfo else state.finished_at.replace(tzinfo=UTC)
-    return any(moment is not None and moment > finished for moment in latest)
+    return any(moment is not None and moment > state.finished_at for moment in latest)
 
 
 # --- reading the kept lists ------------------------------------------------------------------------
