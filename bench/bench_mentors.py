@@ -6,9 +6,10 @@
 `--eval` ranks the 24 mentors of tests/data/mentors-eval/set.json for its 12 firms with the product's
 matcher (Matcher(kind="mentor"), the configured options) and prints MRR, nDCG@10 and hit@k against the
 set's labels, with the same for text similarity alone; the set is composed by hand (see its "about").
-`--url` times, on a database holding a demo, the mentor side ranked whole (`rank_mentors`, what a full
-rematch and the catch-up run after the two other sides) and the two other sides (`rematch_all` without
-it), each `--runs` times, and prints the share the mentor side adds. It writes rankings: use a copy.
+`--url` times, on a database holding a demo, a full rematch (`rematch_all`, as `qianfan match --full`
+runs it) without the mentor side, with it after one mentor changed (the side is ranked whole), and with
+nothing changed (the side is left as it is), in turn, `--runs` times each, and prints what the mentor side
+adds. It writes rankings: use a copy.
 """
 
 from __future__ import annotations
@@ -62,28 +63,42 @@ def evaluate() -> dict:
 
 
 def rematch_impact(url: str, runs: int) -> dict:
+    """`rematch_all` as `qianfan match --full` runs it: without the mentor side, with it after a mentor
+    changed (ranked whole), and with nothing changed (left as it is)."""
+    from unittest import mock
+
+    from sqlalchemy import update
+
+    from models import Mentor
     from qianfan import matching
     from qianfan.config import load_settings
     from qianfan.db import Database
-    from qianfan.mentors.matching import rank_mentors
 
     settings = {**load_settings(), "MATCH_LOCK_WAIT_SECONDS": 30}
-    db = Database(url)
-    others, mentors, summary = [], [], {}
+    timings: dict[str, list[float]] = {"without": [], "changed": [], "unchanged": []}
+    summary = {}
     for _ in range(runs):
-        started = time.perf_counter()
-        for side in matching.SIDES:
-            matching._rank_side_fully(db, side, settings, datetime.now(UTC), None)
-        others.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        summary = rank_mentors(db, settings)
-        mentors.append(time.perf_counter() - started)
-    other, mentor = statistics.median(others), statistics.median(mentors)
-    return {
-        "orders and services, s (median)": round(other, 2), "mentors, s (median)": round(mentor, 2),
-        "mentor share of a full rematch": f"{mentor / (other + mentor):.1%}", "runs": runs,
-        "mentor side": summary,
-    }  # fmt: skip
+        for variant in timings:
+            db = Database(url)
+            if variant == "changed":  # one mentor edited since the last ranking
+                with db.engine.begin() as connection:
+                    connection.execute(update(Mentor).where(Mentor.id == 1).values(updated_at=datetime.now(UTC)))
+            started = time.perf_counter()
+            if variant == "without":
+                with mock.patch.object(matching, "_rank_mentors", lambda *args: {}):
+                    matching.rematch_all(db, settings=settings)
+            else:
+                result = matching.rematch_all(db, settings=settings).get("mentor", {})
+                summary = result if variant == "changed" else summary
+            timings[variant].append(time.perf_counter() - started)
+            db.dispose()
+    base = statistics.median(timings["without"])
+    shown = {"rematch_all without mentors, s (median)": round(base, 2)}
+    for variant in ("changed", "unchanged"):
+        value = statistics.median(timings[variant])
+        shown[f"with mentors, {variant}, s (median)"] = round(value, 2)
+        shown[f"added, {variant}"] = f"{value - base:+.2f} s ({(value - base) / base:+.1%})"
+    return {**shown, "runs": runs, "processes": settings.get("MATCH_PROCESSES"), "mentor side": summary}
 
 
 def main() -> None:

@@ -748,22 +748,27 @@ def rematch_all(db, progress: Progress | None = None, settings: dict | None = No
     plain = {k: v for k, v in settings.items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         service = pool.submit(_rank_side_in_process, db.url, SERVICE_SIDE.kind, plain, now)
+        # The mentor side next in the same second process, while the order side still runs here.
+        mentor = pool.submit(_rank_side_in_process, db.url, "mentor", plain, now)
         done = {ORDER_SIDE.kind: _rank_side_fully(db, ORDER_SIDE, settings, now, None)}
         if progress:
             progress(ORDER_SIDE.kind, 1, 2)
         done[SERVICE_SIDE.kind] = service.result()
+        done["mentor"] = mentor.result()
         if progress:
             progress(SERVICE_SIDE.kind, 2, 2)
-    done["mentor"] = _rank_mentors(db, settings, now)
     return done
 
 
 def _rank_mentors(db, settings: dict, now: datetime) -> dict:
-    """The third kind, mentors for small firms (qianfan.mentors.matching): ranked whole, after the others
-    (it reads the listings' and demands' tokens they keep)."""
-    from qianfan.mentors.matching import rank_mentors
+    """The third kind, mentors for small firms (qianfan.mentors.matching), ranked whole when anything it
+    reads changed since it was last ranked; otherwise its lists are what a ranking would give again (its
+    rules do not depend on the time), and it is left as it is."""
+    from qianfan.mentors.matching import is_stale, rank_mentors
 
-    return rank_mentors(db, settings, now)
+    with db.session_scope() as session:
+        stale = is_stale(session, settings)
+    return rank_mentors(db, settings, now) if stale else {"unchanged": 1}
 
 
 def _published_count(db) -> int:
@@ -779,6 +784,8 @@ def _rank_side_in_process(url: str, kind: str, settings: dict, now: datetime) ->
 
     db = Database(url)
     try:
+        if kind == "mentor":
+            return _rank_mentors(db, settings, now)
         side = next(s for s in SIDES if s.kind == kind)
         return _rank_side_fully(db, side, settings, now, None)
     finally:
@@ -954,12 +961,9 @@ def rematch_changed(db, settings: dict | None = None, now: datetime | None = Non
     counts = Counter(kind for kind, _ in due)
     if due:
         done.update(rematch_postings(db, due, settings=settings, now=now))
-    from qianfan.mentors.matching import is_stale
-
-    with db.session_scope() as session:
-        mentors_stale = is_stale(session, settings)
-    if mentors_stale:
-        done["mentor"] = _rank_mentors(db, settings, now or datetime.now(UTC))
+    mentors = _rank_mentors(db, settings, now or datetime.now(UTC))
+    if "unchanged" not in mentors:
+        done["mentor"] = mentors
     done["changed"] = dict(counts)
     return done
 

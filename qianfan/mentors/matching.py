@@ -17,6 +17,9 @@ postings changed since the side was last ranked.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import resource
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ from matcher.records import Firm, Posting
 from matcher.tokenize import PostingTokens, unpack
 from models import Company, Listing, Mentor, RankingState, ServiceDemand
 from qianfan import matching
+from qianfan.config import instance_dir
 from qianfan.reading import names
 
 SIDE = "mentor"
@@ -53,7 +57,6 @@ def matcher_options(settings: dict) -> dict:
 
 
 def settings_key(settings: dict) -> str:
-    import hashlib
     import json
 
     shape = {"options": matcher_options(settings), "words": matching._tokenizer.words_version()}
@@ -104,8 +107,10 @@ def load_mentors(session: Session) -> list[Posting]:
     return [mentor_record(m) for m in session.scalars(select(Mentor).order_by(Mentor.id))]
 
 
-def firm_records(session: Session, company_ids=None) -> list[Posting]:
-    """Small firms as the matcher's queries: description, published listings and demands as one text."""
+def firm_records(session: Session, company_ids=None, described: dict | None = None) -> list[Posting]:
+    """Small firms as the matcher's queries: description, published listings and demands as one text.
+    `described`: kept description tokens by company id ({id: (digest, tokens)}, see _DescriptionCache),
+    used where the description is unchanged and updated where it changed."""
     stmt = select(Company.id, Company.region_code, Company.industry_code, Company.size_class,
                   Company.founded_on, Company.description).where(Company.kind == SMALL_FIRM)  # fmt: skip
     if company_ids is not None:
@@ -126,14 +131,53 @@ def firm_records(session: Session, company_ids=None) -> list[Posting]:
             bodies[company_id].extend(tokens.body)
     records = []
     for firm in firms:
-        described = matching._tokenizer.posting("", firm.description or "")
-        tokens = PostingTokens(tuple(titles.get(firm.id, ())), tuple(bodies.get(firm.id, ())) + described.body)
+        description = _description_tokens(firm.id, firm.description or "", described)
+        tokens = PostingTokens(tuple(titles.get(firm.id, ())), tuple(bodies.get(firm.id, ())) + description)
         records.append(Posting(
             id=firm.id, side=FIRM_KIND, kind=SIDE, tokens=tokens,
             owner=Firm(id=firm.id, region_code=firm.region_code, industry_code=firm.industry_code,
                        size_class=firm.size_class, founded_on=firm.founded_on),
         ))  # fmt: skip
     return records
+
+
+def _description_tokens(company_id: int, text: str, kept: dict | None) -> tuple[str, ...]:
+    if kept is None:
+        return matching._tokenizer.posting("", text).body
+    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+    found = kept.get(company_id)
+    if found is None or found[0] != digest:
+        found = kept[company_id] = (digest, matching._tokenizer.posting("", text).body)
+    return found[1]
+
+
+class _DescriptionCache:
+    """The small firms' description tokens, kept in the instance folder between rematches.
+
+    Companies have no tokens column; tokenising 6,000 descriptions (and loading jieba to do it) was most of
+    the mentor side's time. Kept per database and word lists; a description that changed is tokenised again.
+    """
+
+    def __init__(self, db) -> None:
+        url = db.engine.url.render_as_string(hide_password=True)
+        name = hashlib.sha256(f"{url}|{matching._tokenizer.words_version()}".encode()).hexdigest()[:24]
+        self.path = instance_dir() / "matchers" / f"mentor-firms-{name}.pickle"
+        try:
+            with self.path.open("rb") as handle:
+                self.kept = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+            self.kept = {}
+        self.size = len(self.kept)
+
+    def save(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+            with temporary.open("wb") as handle:
+                pickle.dump(self.kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # the cache only saves time
 
 
 # --- ranking ----------------------------------------------------------------------------------------
@@ -152,10 +196,12 @@ def rank_mentors(db, settings: dict, now: datetime | None = None) -> dict:
             state = session.get(RankingState, SIDE)
             same_words = state is not None and state.settings_key == settings_key(settings)
             ensure_mentor_tokens(session, state.finished_at if same_words else None)
+        cache = _DescriptionCache(db)
         with db.session_scope() as session:
             mentors = load_mentors(session)
-            firms = firm_records(session)
+            firms = firm_records(session, described=cache.kept)
             generation = matching.current_generation(session, SIDE)[0]
+        cache.save()
         clock.lap("load")
         matcher = Matcher(**matcher_options(settings))
         if mentors:

@@ -196,3 +196,14 @@ def test_a_large_firm_has_no_mentoring_sessions_to_see(session, factory, market)
         sessions.sessions_page(session, factory.user("large_firm"), _page())
     with pytest.raises(NotFound):
         sessions.visible(session, factory.user("large_firm"), session.scalar(select(MentorSession.id)))
+
+
+def test_a_full_rematch_ranks_the_mentor_side_only_when_something_it_reads_changed(db, session, market):
+    from qianfan import matching as core
+
+    assert core.rematch_all(db, settings=SETTINGS, now=NOW)["mentor"]["firms"] == 2
+    assert core.rematch_all(db, settings=SETTINGS, now=NOW)["mentor"] == {"unchanged": 1}
+    session.expire_all()
+    market["firm"].description = "餐饮门店运营"
+    session.commit()
+    assert core.rematch_all(db, settings=SETTINGS, now=NOW)["mentor"]["firms"] == 2
