@@ -81,6 +81,8 @@ def test_a_small_firm_finds_a_mentor_and_a_session_is_held(chromium, live_server
     with firm.expect_navigation():
         first.get_by_role("link", name="预约辅导").click()
     assert "合成" in firm.inner_text("h1")  # the composed badge, as on every composed row
+    assert "推荐该导师的理由" in firm.inner_text("main") and "北京市" in firm.inner_text("main")
+    _shot(chromium, live_server, "firm", f"/mentors/{world['mentor']}", screenshots, "profile")
     firm.fill("#topic", "首轮融资路演材料")
     firm.fill("#message", "想请您看看我们的商业计划书")
     with firm.expect_navigation():
