@@ -349,7 +349,27 @@ DEMANDS = Kind("demands", "服务需求", (
     STATUS,
 ), company_role="company")  # fmt: skip
 
-KINDS: dict[str, Kind] = {k.name: k for k in (COMPANIES, ORDERS, LISTINGS, PACKAGES, DEMANDS)}
+MENTOR_MODES = {"online": ("线上", "在线"), "in_person": ("线下", "面谈", "in person"), "both": ("线上线下", "均可", "线上/线下")}
+
+# Start-up mentors (创业导师, qianfan.mentors): a person, not a company; re-imported by 编号, else by name.
+MENTORS = Kind("mentors", "创业导师", (
+    EXTERNAL_ID,
+    Column("name", "导师姓名", "name", _text(120), ("姓名", "导师", "mentor"), required=True, example="张明"),
+    Column("title", "职务", "title", _text(200), ("现任职务", "单位职务", "position"), example="某科技有限公司 创始人"),
+    Column("expertise", "专长", "expertise", _text(2000), ("擅长领域", "辅导方向", "专业领域"), required=True,
+           example="工业互联网平台产品规划；融资路演辅导"),
+    Column("bio", "简介", "bio", _text(5000), ("个人简介", "描述", "description"), example="十五年工业软件从业经历……"),
+    Column("industries", "熟悉行业", "industries", _industries, ("行业", "所属行业"), example="软件和信息技术服务业；65",
+           help_zh="国民经济行业分类 GB/T 4754-2017 代码或名称，多个用分号分隔"),
+    Column("regions", "服务区域", "regions", _regions, ("区域", "所在区域"), example="北京市海淀区",
+           help_zh="区划名称或代码，多个用分号分隔；留空表示不限"),
+    Column("sessions_per_month", "每月可辅导次数", "sessions per month", _int(0, 60), ("辅导次数", "每月次数"),
+           example="2", help_zh="0 表示暂不接受预约"),
+    Column("mode", "辅导方式", "mode", _choice(MENTOR_MODES), ("方式",), example="线上线下",
+           help_zh="线上 / 线下 / 线上线下（默认）"),
+), company_role=None)  # fmt: skip
+
+KINDS: dict[str, Kind] = {k.name: k for k in (COMPANIES, ORDERS, LISTINGS, PACKAGES, DEMANDS, MENTORS)}
 
 
 def header_key(header: str) -> tuple[str, str]:

@@ -1,7 +1,9 @@
 """The matcher: for each query posting its best candidates, and for each candidate its best queries.
 
 `Matcher(kind="order")` ranks listings for orders (and orders for listings); `Matcher(kind="service")`
-ranks service packages for service demands (and demands for packages). It follows scikit-learn's
+ranks service packages for service demands (and demands for packages); `Matcher(kind="mentor")` ranks
+mentors for small firms (a firm's profile, listings and demands as one query) and firms for mentors. It
+follows scikit-learn's
 estimator conventions: `__init__` only stores its settings, `fit(candidates)` builds the candidate
 index and returns self, learned state ends in `_`.
 
@@ -54,6 +56,9 @@ DEFAULT_WEIGHTS = {
         "buyer_history": 0.12, "experience": 0.07, "qualification": 0.10, "grade_fit": 0.08,
     },
     "service": {"text": 0.55, "title": 0.15, "industry": 0.10, "region": 0.10, "budget": 0.10},
+    # Mentors: expertise against the firm's text first; industry and region known count less (set by hand,
+    # see docs/notes-mentors.md for the small labelled set they were checked on).
+    "mentor": {"text": 0.60, "title": 0.15, "industry": 0.15, "region": 0.10},
 }  # fmt: skip
 FEATURES_ONLY = "features-only"  # the `model` of a matcher that only computes features (for training)
 SHARED_TERMS = 8  # shared terms kept in an explanation
@@ -190,8 +195,8 @@ class Matcher:
 
     def fit(self, candidates: Sequence[Posting], y=None) -> Matcher:
         """Index the candidates and load the scorer; `y` is unused (models are trained by matcher.ranker)."""
-        if self.kind not in ("order", "service"):
-            raise ValueError(f"kind must be 'order' or 'service', not {self.kind!r}")
+        if self.kind not in DEFAULT_WEIGHTS:
+            raise ValueError(f"kind must be one of {sorted(DEFAULT_WEIGHTS)}, not {self.kind!r}")
         self.rules_: tuple[Rule, ...] = rules_for(self.kind, self.rules)
         self.rule_ids_ = rule_ids(self.kind)  # every rule of the kind: what stored codes refer to
         self._load_scorer()

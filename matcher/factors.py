@@ -8,6 +8,8 @@ number of signed contracts; `qualification`, the share of the order's requiremen
 meets at exactly the grade asked (a 一级 firm meets a 二级 requirement, but firms of the grade asked are
 the ones that usually bid for such work).
 Service side (a demand against a package): text, title, industry, region, budget.
+Mentor side (a small firm against a mentor): text, title, `industry` (the mentor lists the firm's GB/T 4754
+industry or a broader one), `region` (the mentor lists the firm's district, its city or its province).
 Each factor is computed for many (query, candidate) pairs at once.
 """
 
@@ -25,10 +27,11 @@ ORDER_FACTORS = (
     "text", "title", "industry", "region", "budget", "buyer_history", "experience", "qualification", "grade_fit",
 )  # fmt: skip
 SERVICE_FACTORS = ("text", "title", "industry", "region", "budget")
+MENTOR_FACTORS = ("text", "title", "industry", "region")
 
 
 def factor_names(kind: str) -> tuple[str, ...]:
-    return ORDER_FACTORS if kind == "order" else SERVICE_FACTORS
+    return {"order": ORDER_FACTORS, "mentor": MENTOR_FACTORS}.get(kind, SERVICE_FACTORS)
 
 
 def _closeness(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
@@ -72,6 +75,17 @@ def compute(
         parts["experience"] = index.experience[cpos]
         parts["qualification"] = _share(index, queries, qrow, cpos, exact=False)
         parts["grade_fit"] = _share(index, queries, qrow, cpos, exact=True)
+    elif kind == "mentor":
+        industries = [q.owner.industry_code for q in queries]
+        regions = [q.owner.region_code for q in queries]
+        listed_industry = index.industries_listed.listing_prefix_of
+        listed_region = index.regions_listed.listing_prefix_of
+        parts["industry"] = per_query(
+            index, "listed-industry", industries, qrow, cpos, lambda c: listed_industry(c).astype(np.float32)
+        )
+        parts["region"] = per_query(
+            index, "listed-region", regions, qrow, cpos, lambda c: listed_region(c).astype(np.float32)
+        )
     else:
         listed = index.industries_listed.listing_prefix_of
         industries = [q.owner.industry_code for q in queries]

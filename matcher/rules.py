@@ -46,6 +46,8 @@ SIDE_NAMES = {
     "listing": ("供给", "listing"),
     "demand": ("需求", "demand"),
     "package": ("服务包", "package"),
+    "firm": ("企业", "firm"),
+    "mentor": ("导师", "mentor"),
 }
 
 
@@ -171,6 +173,10 @@ def _why_quota(query: Posting, candidate: Posting, now: datetime) -> tuple[str, 
     return "服务包名额已满", "No quota left in the package"
 
 
+def _why_availability(query: Posting, candidate: Posting, now: datetime) -> tuple[str, str]:
+    return "导师暂不接受辅导预约", "The mentor takes no sessions at present"
+
+
 def _age(index: CandidateIndex, queries: Sequence[Posting], qrow, cpos, now: datetime) -> np.ndarray:
     ages = np.array([age_in_years(q.owner.founded_on, now.date()) for q in queries], dtype=float)
     limits = index.max_age[cpos]
@@ -239,11 +245,14 @@ RULES: tuple[Rule, ...] = (
         "size", "service", "企业规模符合", "Size class is eligible", True,
         _eligible("size", lambda index: index.sizes_listed, lambda q: q.owner.size_class), _why_size,
     ),
+    # Mentors (a small firm is the query, mentors the candidates): active, and taking sessions.
+    Rule("open", "mentor", "导师在册", "The mentor is active", False, _open, _why_open),
+    Rule("availability", "mentor", "导师可预约辅导", "The mentor takes sessions", False, _quota, _why_availability),
 )  # fmt: skip
 
 
 def rules_for(kind: str, switches: dict[str, bool] | None = None) -> tuple[Rule, ...]:
-    """The rules of `kind` ("order" or "service") that are switched on (all are, unless switched off)."""
+    """The rules of `kind` ("order", "service" or "mentor") that are switched on (all are, unless switched off)."""
     switches = switches or {}
     return tuple(r for r in RULES if r.kind == kind and switches.get(r.id, True))
 

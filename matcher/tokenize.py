@@ -112,8 +112,10 @@ class DomainTokenizer:
 
     def fingerprint(self, title: str | None, body: str | None) -> str:
         """Identifies the text and the word lists that made a posting's kept tokens."""
-        if self._jieba is None:
-            self._load()
+        if getattr(self, "version", None) is None:
+            # Read without loading jieba (a second of start-up): checking that kept tokens are current,
+            # which they mostly are, needs only the word lists' version.
+            self.version = self.words_version()
         digest = hashlib.sha1(
             f"{self.version}\x1f{title or ''}\x1f{body or ''}".encode()
         ).hexdigest()

@@ -6,6 +6,7 @@ Glossary (the Chinese terms the programme uses):
 - 服务包 ServicePackage: an incubator's or service organisation's offer, with value, quota and eligibility.
 - 服务需求 ServiceDemand: a small firm's need for financing, IP, legal, testing, marketing, space ...
 - 撮合 Match: one order–listing or demand–package pair someone acted on, with its score then.
+- 创业导师 Mentor, 辅导 MentorSession: mentors offered to small firms and the sessions firms ask for.
 - 排名 Ranking: one posting's ranked list of the other side, kept as arrays.
 - 意向签约 / 正式签约: intention signed / contract signed.
 - 统一社会信用代码 credit_code: the 18-character unified social credit code (GB 32100-2015).
@@ -21,6 +22,7 @@ from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
 from models.mail import OutboxMail
 from models.market import Attachment, SavedSearch
+from models.mentor import Mentor, MentorSession
 from models.notification import DealMessage, Notification, NotificationSetting
 from models.posting import Listing, Order, ServiceDemand, ServicePackage
 from models.ranking import Ranking, RankingState
@@ -43,6 +45,8 @@ __all__ = [
     "Job",
     "Listing",
     "Match",
+    "Mentor",
+    "MentorSession",
     "Notification",
     "NotificationSetting",
     "Order",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, Timestamped, one_of, utcnow
 from models.company import Company
 
-IMPORT_KINDS = ("companies", "orders", "listings", "packages", "demands", "notices")
+IMPORT_KINDS = ("companies", "orders", "listings", "packages", "demands", "notices", "mentors")
 MERGE_STATUSES = ("pending", "merged", "kept_apart")
 
 

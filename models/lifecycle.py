@@ -51,11 +51,21 @@ CONTRACT = {
     "terminated": set(),
     "cancelled": set(),
 }
+# A small firm asks a mentor for a session; the mentor answers, and records it held (or cancels it).
+MENTOR_SESSION = {
+    "requested": {"accepted", "declined", "withdrawn"},
+    "accepted": {"held", "cancelled"},
+    "held": set(),
+    "declined": set(),
+    "withdrawn": set(),
+    "cancelled": set(),
+}
 LIFECYCLES = {
     "posting": POSTING,
     "order_match": ORDER_MATCH,
     "service_match": SERVICE_MATCH,
     "contract": CONTRACT,
+    "mentor_session": MENTOR_SESSION,
 }
 # Ending or refusing something is always explained to the other side.
 NEEDS_REASON = {"rejected", "declined", "withdrawn", "expired", "terminated", "cancelled"}

@@ -33,6 +33,9 @@ NOTIFICATION_KINDS = (
     "deadline",  # an order's deadline is 3 days ahead
     "application",  # an applicant applied for a package / was accepted or declined
     "saved_search",  # a saved search found new postings (issue 12, part 1)
+    "mentor_request",  # a small firm asks the mentor for a session (or withdraws its request)
+    "mentor_answer",  # the mentor accepted or declined the firm's request
+    "mentor_session",  # the mentor recorded the session as held, or cancelled it
 )
 
 

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, one_of, utcnow
 
-# Whose list a row is: an order's listings, a listing's orders, a demand's packages, a package's demands.
-RANKED_KINDS = ("order", "listing", "demand", "package")
-RANKING_SIDES = ("order", "service")
+# Whose list a row is: an order's listings, a listing's orders, a demand's packages, a package's demands,
+# a small firm's mentors ("firm", posting_id = the company's id), a mentor's firms.
+RANKED_KINDS = ("order", "listing", "demand", "package", "firm", "mentor")
+RANKING_SIDES = ("order", "service", "mentor")
 
 
 class Ranking(Base):

@@ -17,7 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models.base import Base, Timestamped, one_of, utcnow
 from models.company import Company
 
-ROLES = ("large_firm", "small_firm", "service_org", "staff", "admin")
+ROLES = ("large_firm", "small_firm", "service_org", "staff", "admin", "mentor")
+# A mentor is a person, not a company: like staff, a mentor's user has no company (models.mentor.Mentor).
 FIRM_ROLES = ("large_firm", "small_firm", "service_org")
 STAFF_ROLES = ("staff", "admin")
 # werkzeug's default (scrypt); tests swap in a cheap method so that hashing does not dominate them.
@@ -35,7 +36,7 @@ class User(Timestamped, Base):
     __table_args__ = (
         one_of("role", ROLES, "role_allowed"),
         CheckConstraint(
-            "role IN ('staff', 'admin') OR company_id IS NOT NULL", name="firm_role_has_company"
+            "role IN ('staff', 'admin', 'mentor') OR company_id IS NOT NULL", name="firm_role_has_company"
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

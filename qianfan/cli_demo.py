@@ -60,5 +60,5 @@ def demo_command(app: AppContext, scale: str, seed: int, skip_if_loaded: bool) -
             f"  {account.username:<16} {account.password:<14} {account.role:<12}{company}".rstrip()
         )
     click.echo(
-        "Small firms, listings, packages and demands are composed (示例数据); orders are real notices."
+        "Small firms, listings, packages, demands and mentors are composed (示例数据); orders are real notices."
     )

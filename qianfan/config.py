@@ -55,6 +55,10 @@ DEFAULTS: dict[str, Any] = {
     # Matching (qianfan.matching, docs/notes-matcher.md): packages kept per service demand, near misses
     # kept per query, factor weights over the matcher's defaults, rules switched off by id ({"region": False}).
     "MATCH_SERVICE_TOP_K": 10,
+    "MENTOR_TOP_K": 10,  # mentors kept per small firm (qianfan.mentors.matching)
+    "MENTOR_REVERSE_TOP_K": 20,  # small firms kept per mentor
+    "MENTOR_RETRIEVAL_DEPTH": 100,  # mentors scored per firm: the most similar by text
+    "MENTOR_REVERSE_DEPTH": 100,  # small firms scored per mentor: the most similar by text
     "MATCH_NEAR_MISSES": 5,
     "MATCH_ORDER_WEIGHTS": {},
     "MATCH_SERVICE_WEIGHTS": {},

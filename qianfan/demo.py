@@ -7,6 +7,7 @@
 - small firms, their listings and service demands, incubators and service organisations and their
   service packages are composed from qianfan.demo_vocabulary, the industry descriptions and the
   procurement catalogue, deterministic for a seed, and all marked `is_composed=True`;
+- start-up mentors are composed by qianfan.mentors.demo (1,000 at programme scale), marked composed;
 - demo accounts get passwords generated at load time, returned to be printed, never stored in the repo.
 
 Dates are moved so that the newest notice was published on the load day, which keeps most orders
@@ -148,6 +149,11 @@ def load_demo(
     composer.load_providers_and_packages(summary.counts)
     composer.load_demands(summary.counts)
     summary.accounts = composer.create_accounts()
+    # Start-up mentors (千名创业导师), composed, with a few logins and sessions at every stage.
+    from qianfan.mentors.demo import load_demo_mentors
+
+    for username, password in load_demo_mentors(session, scale, seed, summary.counts):
+        summary.accounts.append(DemoAccount(username, password, "mentor", None))
     summary.counts["users"] = len(summary.accounts)
     session.add(
         AuditEvent(

@@ -6,7 +6,8 @@ API for the CLI and the web views
 ``run_import(session, kind, data, filename, *, settings=None, skip_invalid=False, dry_run=False,
 progress=None, actor=None) -> ImportReport``
 
-- `kind`: one of `KINDS` ("companies", "orders", "listings", "packages", "demands", "notices").
+- `kind`: one of `KINDS` ("companies", "orders", "listings", "packages", "demands", "mentors", "notices");
+  mentors are written by qianfan.mentors.importing.
 - `data`, `filename`: the uploaded file's bytes and name (the suffix picks the reader: .csv, .xlsx,
   .json, .jsonl; notices are the crawler's JSON, {"notices": [...]}).
 - `settings`: `qianfan.config.load_settings()` or the Flask config; the IMPORT_* limits are read from it.
@@ -175,6 +176,13 @@ def run_import(
     writer = _Writer(session, report, actor)
     if kind == "notices":
         _import_notices(writer, data, filename, limits, notify, skip_invalid)
+    elif kind == "mentors":  # people, not companies: written by their own package
+        from qianfan.mentors.importing import write_mentors
+
+        rows = _checked_rows(FILE_KINDS[kind], data, filename, limits, report, notify)
+        if report.rejected and not skip_invalid:
+            raise ImportRejected(report)
+        write_mentors(session, rows, report, actor, notify)
     else:
         rows = _checked_rows(FILE_KINDS[kind], data, filename, limits, report, notify)
         if report.rejected and not skip_invalid:
@@ -285,6 +293,8 @@ def _duplicate_keys(kind: Kind, record: dict) -> list[tuple]:
         return keys + ([("code", record["credit_code"])] if record.get("credit_code") else [])
     if record.get("external_id"):
         return [("id", record["external_id"])]
+    if kind.name == "mentors":
+        return [("name", normalize_text(record["name"]))]
     company = record.get("company_credit_code") or name_key(record["company"]).normalized
     return [("row", company, normalize_text(record["title"]))]
 

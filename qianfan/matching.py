@@ -18,6 +18,9 @@ Service API (each function opens its own short transactions on `db`, a qianfan.d
 - `rematch_changed(db, settings=None, now=None) -> dict`
   `rematch_postings` for every posting changed since it was last ranked (published, edited, closed,
   its firm changed); a full rematch instead when the settings that shape rankings changed.
+
+A third kind, mentors for small firms, is kept the same way and ranked whole by `rematch_all` and by
+`rematch_changed` when anything it reads changed (qianfan.mentors.matching).
 - `ranked_list(session, kind, posting_id) -> RankedEntries | None`: a posting's current kept list.
 - `explain(session, side, query, candidate, entry) -> dict`: what a page shows for one pair.
 
@@ -730,7 +733,8 @@ def rematch_all(db, progress: Progress | None = None, settings: dict | None = No
     now = now or datetime.now(UTC)
     parallel_from = int(settings.get("MATCH_PARALLEL_FROM", 20_000))
     if int(settings.get("MATCH_PROCESSES") or 1) < 2 or _published_count(db) < parallel_from:
-        return {side.kind: _rank_side_fully(db, side, settings, now, progress) for side in SIDES}
+        done = {side.kind: _rank_side_fully(db, side, settings, now, progress) for side in SIDES}
+        return {**done, "mentor": _rank_mentors(db, settings, now)}
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -744,12 +748,26 @@ def rematch_all(db, progress: Progress | None = None, settings: dict | None = No
     plain = {k: v for k, v in settings.items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}
     with ProcessPoolExecutor(1, mp_context=context) as pool:
         service = pool.submit(_rank_side_in_process, db.url, SERVICE_SIDE.kind, plain, now)
-        # The job page follows the order side's stages; the service side reports once it is done.
+        # The mentor side next in the same second process, while the order side still runs here; the job
+        # page follows the order side's stages, and the others report once they are done.
+        mentor = pool.submit(_rank_side_in_process, db.url, "mentor", plain, now)
         done = {ORDER_SIDE.kind: _rank_side_fully(db, ORDER_SIDE, settings, now, progress)}
         done[SERVICE_SIDE.kind] = service.result()
+        done["mentor"] = mentor.result()
         if progress:
             progress(SERVICE_SIDE.kind, 3, 3)
     return done
+
+
+def _rank_mentors(db, settings: dict, now: datetime) -> dict:
+    """The third kind, mentors for small firms (qianfan.mentors.matching), ranked whole when anything it
+    reads changed since it was last ranked; otherwise its lists are what a ranking would give again (its
+    rules do not depend on the time), and it is left as it is."""
+    from qianfan.mentors.matching import is_stale, rank_mentors
+
+    with db.session_scope() as session:
+        stale = is_stale(session, settings)
+    return rank_mentors(db, settings, now) if stale else {"unchanged": 1}
 
 
 def _published_count(db) -> int:
@@ -765,6 +783,8 @@ def _rank_side_in_process(url: str, kind: str, settings: dict, now: datetime) ->
 
     db = Database(url)
     try:
+        if kind == "mentor":
+            return _rank_mentors(db, settings, now)
         side = next(s for s in SIDES if s.kind == kind)
         return _rank_side_fully(db, side, settings, now, None)
     finally:
@@ -940,6 +960,9 @@ def rematch_changed(db, settings: dict | None = None, now: datetime | None = Non
     counts = Counter(kind for kind, _ in due)
     if due:
         done.update(rematch_postings(db, due, settings=settings, now=now))
+    mentors = _rank_mentors(db, settings, now or datetime.now(UTC))
+    if "unchanged" not in mentors:
+        done["mentor"] = mentors
     done["changed"] = dict(counts)
     return done
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Listing, Order, ServiceDemand, ServicePackage, User
+from models import Listing, MentorSession, Order, ServiceDemand, ServicePackage, User
+from qianfan.mentors.matching import firm_mentors
 
 RECENT = 10
+MENTORS_SHOWN = 3
 
 
 @dataclass
@@ -48,9 +50,23 @@ def home_sections(session: Session, user: User) -> list[Section]:
         from qianfan.recommendations import recommended_orders
 
         found = recommended_orders(session, user, PageRequest(1, RECENT, "-score"))
+        mentors = firm_mentors(session, user.company, limit=MENTORS_SHOWN)
         return [
             Section("recommended_orders", list(found.page.items), found.page.total),
+            Section("recommended_mentors", mentors, len(mentors)),
             _section(session, "listings", Listing, Listing.supplier_id, company_id),
             _section(session, "demands", ServiceDemand, ServiceDemand.company_id, company_id),
         ]
+    if user.role == "mentor":
+        return [_mentor_sessions(session, user)]
     return [_section(session, "packages", ServicePackage, ServicePackage.provider_id, company_id)]
+
+
+def _mentor_sessions(session: Session, user: User) -> Section:
+    """A mentor's sessions still to answer or to hold, oldest request first."""
+    from qianfan.mentors.sessions import OPEN_STATUSES, mentor_of
+
+    where = (MentorSession.mentor_id == mentor_of(session, user).id) & MentorSession.status.in_(OPEN_STATUSES)
+    items = session.scalars(select(MentorSession).where(where).order_by(MentorSession.created_at).limit(RECENT))
+    total = session.scalar(select(func.count()).select_from(MentorSession).where(where)) or 0
+    return Section("mentor_sessions", list(items), int(total))

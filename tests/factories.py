@@ -71,7 +71,7 @@ class Factory:
 
         from matcher.factors import factor_names
 
-        side = "order" if kind in ("order", "listing") else "service"
+        side = {"order": "order", "listing": "order", "firm": "mentor", "mentor": "mentor"}.get(kind, "service")
         state = self.session.get(RankingState, side)
         if state is None:
             state = self._add(RankingState(side=side, generation=1, factors=list(factor_names(side))))

@@ -35,15 +35,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_template_helpers(app)
 
     from webapp import (
+        accounts,  # sign-up, password reset, invitations, the staff's verification of new firms
         auth,
         background,
         deals,
         firm_jobs,
         home,
+        market,  # the open market: browse and search, the other side's pages, attachments
+        mentors,  # start-up mentors: recommendations, sessions, the staff's register
+        names,  # names for the autocomplete of region and industry fields
         notifications,
+        opendata,  # public OCDS releases (no login)
         orders,
         packages,
         staff,
+        staff_mail,
         staff_renames,
         supply,
     )
@@ -55,32 +61,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         home.bp,
         staff.bp,
         staff_renames.bp,
+        staff_mail.bp,
         orders.bp,
         supply.bp,
         packages.bp,
         deals.bp,
         firm_jobs.bp,
         notifications.bp,
+        names.bp,
+        market.bp,
+        accounts.bp,
+        mentors.bp,
+        opendata.bp,
     ):
         app.register_blueprint(blueprint)
-    from webapp import names  # names for the autocomplete of region and industry fields
-
-    app.register_blueprint(names.bp)
-    from webapp import (
-        market,  # the open market: browse and search, the other side's pages, attachments
-    )
-
-    app.register_blueprint(market.bp)
-    from webapp import (
-        accounts,  # sign-up, password reset, invitations, the staff's verification of new firms
-        staff_mail,
-    )
-
-    app.register_blueprint(accounts.bp)
-    app.register_blueprint(staff_mail.bp)
-    from webapp import opendata  # public OCDS releases (no login)
-
-    app.register_blueprint(opendata.bp)
 
     @app.get("/health")
     def health():

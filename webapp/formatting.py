@@ -39,6 +39,8 @@ LABELS = {
     "completed": _l("Completed"),
     "terminated": _l("Terminated early"),
     "cancelled": _l("Cancelled"),
+    "requested": _l("Requested"),
+    "held": _l("Held"),
     # roles and company kinds
     "large_firm": _l("Large firm"),
     "small_firm": _l("Small firm"),
@@ -47,6 +49,11 @@ LABELS = {
     "financial": _l("Financial institution"),
     "staff": _l("Programme staff"),
     "admin": _l("Administrator"),
+    "mentor": _l("Mentor"),
+    # how a mentor meets firms
+    "online": _l("Online"),
+    "in_person": _l("In person"),
+    "both": _l("Online or in person"),
     # the sides of a deal
     "buyer": _l("buyer side"),
     "supplier": _l("supplier side"),

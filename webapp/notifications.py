@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models.notification import NOTIFICATION_KINDS
+from models.user import ROLES
 from qianfan import notify
 from qianfan.notify import texts
 from webapp.access import roles_required
@@ -18,7 +19,7 @@ from webapp.pagination import page_request
 
 bp = Blueprint("notifications", __name__)
 
-EVERYONE = ("large_firm", "small_firm", "service_org", "staff", "admin")
+EVERYONE = ROLES  # every role has an inbox
 
 
 def _unread() -> dict:

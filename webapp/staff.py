@@ -68,6 +68,7 @@ IMPORT_KINDS = {
     "listings": _l("Supply listings"),
     "packages": _l("Service packages"),
     "demands": _l("Service demands"),
+    "mentors": _l("Start-up mentors"),
     "notices": _l("Large-firm notices (JSON)"),
 }
 EXPORT_TYPES = {

@@ -25,6 +25,9 @@ LABELS = {
     "deadline": N_("An order's deadline is 3 days ahead"),
     "application": N_("Applications for service packages"),
     "saved_search": N_("New results of a saved search"),
+    "mentor_request": N_("A firm asks you for a mentoring session"),
+    "mentor_answer": N_("A mentor answers your request"),
+    "mentor_session": N_("A mentoring session is held or cancelled"),
 }
 
 # The sentence, by kind and (where a kind has several) variant.
@@ -49,6 +52,13 @@ SENTENCES = {
     "application:accepted": N_("Your application for “%(title)s” is accepted."),
     "application:declined": N_("Your application for “%(title)s” is declined: %(reason)s"),
     "saved_search": N_("%(count)s new results for your saved search “%(title)s”."),
+    "mentor_request": N_("%(firm)s asks you for a mentoring session on “%(title)s”."),
+    "mentor_request:withdrawn": N_("%(firm)s withdraws its request for a session on “%(title)s”: %(reason)s"),
+    "mentor_answer:accepted": N_("Mentor %(mentor)s accepts your request for a session on “%(title)s”."),
+    "mentor_answer:declined": N_("Mentor %(mentor)s declines your request for a session on “%(title)s”: %(reason)s"),
+    "mentor_session:held": N_("Mentor %(mentor)s recorded the session on “%(title)s” as held."),
+    "mentor_session:cancelled": N_("Mentor %(mentor)s cancelled the session on “%(title)s”: %(reason)s"),
+    "mentor_session:cancelled_by_firm": N_("%(firm)s cancelled the session on “%(title)s”: %(reason)s"),
 }
 SUBJECT = N_("Qianfan: %(label)s")
 

@@ -21,7 +21,18 @@ from decimal import Decimal
 from sqlalchemy import distinct, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from models import Company, Contract, Listing, Match, Order, Ranking, RankingState, ServicePackage
+from models import (
+    Company,
+    Contract,
+    Listing,
+    Match,
+    Mentor,
+    MentorSession,
+    Order,
+    Ranking,
+    RankingState,
+    ServicePackage,
+)
 
 # A posting counts as posted once staff have published it, whatever happened to it afterwards.
 PUBLISHED_EVER = ("published", "closed", "expired")
@@ -29,6 +40,8 @@ OPEN_NOW = ("published",)
 SIGNED_CONTRACT = ("signed", "performing", "completed", "terminated")
 INTENTION_OR_BEYOND = ("intention_signed", "contract_signed")
 PROVIDER_KINDS = ("incubator", "service_org")
+# A mentoring session that was accepted: there now, held since, or cancelled after (only an accepted one can be).
+MENTOR_ACCEPTED = ("accepted", "held", "cancelled")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name gettext extraction knows
@@ -94,6 +107,23 @@ COUNTERS: tuple[CounterSpec, ...] = (
         value_key="signed_value_yuan",
         list_name="contracts", list_filters=(("status", "signed_or_later"),),
     ),
+    CounterSpec("mentors", N_("Start-up mentors"), N_("Mentors registered by staff or imported, active or not.")),
+    CounterSpec(
+        "mentors_active", N_("Active mentors"),
+        N_("Mentors shown to small firms and taking sessions (active, at least one session a month)."),
+    ),
+    CounterSpec(
+        "mentor_requests", N_("Mentoring requests"),
+        N_("Sessions small firms asked mentors for, whatever became of them."),
+    ),
+    CounterSpec(
+        "mentor_sessions_accepted", N_("Mentoring sessions accepted"),
+        N_("Requests the mentor accepted: waiting to be held, held, or cancelled after acceptance."),
+    ),
+    CounterSpec(
+        "mentor_sessions_held", N_("Mentoring sessions held"),
+        N_("Sessions the mentor recorded as held, with a note."),
+    ),
 )  # fmt: skip
 
 
@@ -114,6 +144,11 @@ class ProgrammeCounters:
     intentions_signed: int
     contracts_signed: int
     signed_value_yuan: Decimal
+    mentors: int
+    mentors_active: int
+    mentor_requests: int
+    mentor_sessions_accepted: int
+    mentor_sessions_held: int
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -154,7 +189,25 @@ def programme_counters(session: Session) -> ProgrammeCounters:
         intentions_signed=intentions_signed(session),
         contracts_signed=_count(session, select(func.count()).select_from(Contract).where(signed)),
         signed_value_yuan=_sum(session, select(func.sum(Contract.amount_yuan)).where(signed)),
+        **mentor_counters(session),
     )
+
+
+def mentor_counters(session: Session) -> dict[str, int]:
+    """The mentors' counters (qianfan.mentors): registered, active, requests, accepted, held."""
+
+    def sessions(*statuses: str) -> int:
+        stmt = select(func.count()).select_from(MentorSession)
+        return _count(session, stmt.where(MentorSession.status.in_(statuses)) if statuses else stmt)
+
+    active = (Mentor.active.is_(True)) & (Mentor.sessions_per_month > 0)
+    return {
+        "mentors": _count(session, select(func.count()).select_from(Mentor)),
+        "mentors_active": _count(session, select(func.count()).select_from(Mentor).where(active)),
+        "mentor_requests": sessions(),
+        "mentor_sessions_accepted": sessions(*MENTOR_ACCEPTED),
+        "mentor_sessions_held": sessions("held"),
+    }
 
 
 def intentions_signed(session: Session) -> int:

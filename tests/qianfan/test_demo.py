@@ -144,7 +144,7 @@ def test_demo_accounts_authenticate_with_the_printed_passwords(session):
     summary = load_demo(session, "small", seed=1, today=TODAY)
     session.flush()
     roles = {account.role for account in summary.accounts}
-    assert roles == {"staff", "admin", "large_firm", "small_firm", "service_org"}
+    assert roles == {"staff", "admin", "large_firm", "small_firm", "service_org", "mentor"}
     for account in summary.accounts:
         user = authenticate(session, account.username, account.password)
         assert user is not None and user.role == account.role
@@ -257,3 +257,19 @@ def test_the_demo_command_needs_an_initialised_database(runner, cli_url):
     upgrade(Database(cli_url))  # schema but no reference rows
     result = runner.invoke(main, ["demo"])
     assert result.exit_code == 1 and "init-db" in result.output
+
+
+def test_the_demo_composes_mentors_with_sessions_at_every_stage(session):
+    from models import Mentor, MentorSession
+
+    summary = load_demo(session, "small", seed=1, today=TODAY)
+    session.flush()
+    mentors = session.scalars(select(Mentor)).all()
+    assert len(mentors) == summary.counts["mentors"] == 60 and all(m.is_composed for m in mentors)
+    assert all(m.expertise and m.industry_codes for m in mentors)
+    stages = set(session.scalars(select(MentorSession.status)))
+    assert stages == {"requested", "accepted", "held", "declined", "withdrawn", "cancelled"}
+    held = session.scalars(select(MentorSession).where(MentorSession.status == "held")).all()
+    assert held and all(s.note for s in held)
+    with_login = [m for m in mentors if m.user_id]
+    assert len(with_login) == 3 and {m.user.username for m in with_login} == {"demo-mentor1", "demo-mentor2", "demo-mentor3"}

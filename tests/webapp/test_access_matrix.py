@@ -20,14 +20,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models import Contract, Match, Notification, ServicePackage
+from models import Contract, Match, MentorSession, Notification, ServicePackage, User
 from tests.webapp.access_market import market_rows, market_world
 from tests.webclient import WebClient
 
-ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "staff", "admin")
+ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "staff", "admin", "mentor")
 OK, MOVED, LOGIN, DENY, HIDDEN = 200, 302, 302, 403, 404
 MARKER = "机密"
-OWNERS = {"own_large": "large_firm", "own_small": "small_firm", "own_service": "service_org"}
+OWNERS = {"own_large": "large_firm", "own_small": "small_firm", "own_service": "service_org", "own_mentor": "mentor"}
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,17 @@ class Row:
 
 
 def row(url, method="GET", *, anonymous=LOGIN, large_firm=DENY, small_firm=DENY, service_org=DENY,
-        staff=DENY, admin=None, owner=None, owner_status=None, data=None) -> Row:  # fmt: skip
+        staff=DENY, admin=None, mentor=DENY, owner=None, owner_status=None, data=None) -> Row:  # fmt: skip
     expect = {"anonymous": anonymous, "large_firm": large_firm, "small_firm": small_firm,
-              "service_org": service_org, "staff": staff, "admin": staff if admin is None else admin}  # fmt: skip
+              "service_org": service_org, "staff": staff, "admin": staff if admin is None else admin,
+              "mentor": mentor}  # fmt: skip
     if owner and owner_status is None:
         owner_status = OK if method == "GET" else MOVED
     return Row(url, method, expect, owner, owner_status, data or {})
 
 
 def everyone(url, status=OK, method="GET") -> Row:
-    return row(url, method, large_firm=status, small_firm=status, service_org=status, staff=status)
+    return row(url, method, large_firm=status, small_firm=status, service_org=status, staff=status, mentor=status)
 
 
 def posting_rows(
@@ -76,10 +77,10 @@ def posting_rows(
 
 
 ENDPOINTS: dict[str, Row] = {
-    "health": row("/health", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK),
+    "health": row("/health", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK, mentor=OK),
     "names.lookup": everyone("/names/region?q=海淀"),
     "auth.login": row(
-        "/login", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED
+        "/login", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED, mentor=MOVED
     ),
     "auth.logout": everyone("/logout", MOVED, "POST"),
     "auth.password": everyone("/account/password"),
@@ -91,6 +92,7 @@ ENDPOINTS: dict[str, Row] = {
         small_firm=MOVED,
         service_org=MOVED,
         staff=MOVED,
+        mentor=MOVED,
         data={"next": "/"},
     ),  # fmt: skip
     "home.index": everyone("/"),
@@ -99,17 +101,19 @@ ENDPOINTS: dict[str, Row] = {
                              service_org=OK, staff=OK),  # fmt: skip
     # Accounts (webapp/accounts.py): sign-up and the e-mailed links are for anyone; a made-up link is gone (410).
     "accounts.signup_page": row(
-        "/signup", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED
+        "/signup", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED, mentor=MOVED
     ),
     "accounts.forgot_password": row(
-        "/password/forgot", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK
+        "/password/forgot", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK, mentor=OK
     ),
     "accounts.reset_password": row(
-        "/password/reset/made-up", anonymous=410, large_firm=410, small_firm=410, service_org=410, staff=410
-    ),
+        "/password/reset/made-up", anonymous=410, large_firm=410, small_firm=410, service_org=410, staff=410,
+        mentor=410,
+    ),  # fmt: skip
     "accounts.join": row(
-        "/invitation/made-up", anonymous=410, large_firm=410, small_firm=410, service_org=410, staff=410
-    ),
+        "/invitation/made-up", anonymous=410, large_firm=410, small_firm=410, service_org=410, staff=410,
+        mentor=410,
+    ),  # fmt: skip
     # A firm's colleagues: its own only (no id in the URL); only its admin user invites (none here is one).
     "accounts.colleagues": row("/company/users", large_firm=OK, small_firm=OK, service_org=OK, owner="own_small"),
     "accounts.invite": row(
@@ -127,7 +131,7 @@ ENDPOINTS: dict[str, Row] = {
     **posting_rows("packages", "package", "/packages", "package", "service_org", "own_service"),
     "packages.demands": row("/packages/demands", service_org=OK, owner="own_service"),
     "packages.applicants": row("/packages/applicants", service_org=OK, owner="own_service"),
-    "deals.index": everyone("/deals/"),
+    "deals.index": row("/deals/", large_firm=OK, small_firm=OK, service_org=OK, staff=OK),  # a mentor has none
     "deals.show": row(
         "/deals/{order_match}",
         large_firm=HIDDEN,
@@ -170,7 +174,7 @@ ENDPOINTS: dict[str, Row] = {
     "notifications.read_all": everyone("/notifications/read", MOVED, "POST"),
     "notifications.open_one": row(
         "/notifications/{notification}/open", "POST", large_firm=HIDDEN, small_firm=HIDDEN,
-        service_org=HIDDEN, staff=HIDDEN, owner="own_small",
+        service_org=HIDDEN, staff=HIDDEN, mentor=HIDDEN, owner="own_small",
     ),  # fmt: skip
     "deals.negotiate": row(
         "/deals/{order_match}/negotiate", "POST", large_firm=HIDDEN, owner="own_large"
@@ -234,6 +238,33 @@ ENDPOINTS: dict[str, Row] = {
         owner="own_large",
         data={"status": "cancelled", "reason": "测试"},
     ),  # fmt: skip
+    # Mentors (webapp/mentors.py): small firms see active mentors and their own sessions; a mentor sees its
+    # own profile and the sessions asked of it and answers them; another firm's or mentor's session is a 404.
+    "mentors.index": row("/mentors/", small_firm=OK, staff=OK, owner="own_small"),
+    "mentors.show": row("/mentors/{mentor}", small_firm=OK, staff=OK, mentor=HIDDEN, owner="own_mentor"),
+    "mentors.request_session": row(
+        "/mentors/{mentor}/request", "POST", small_firm=MOVED, owner="own_small", data={"topic": ""}
+    ),
+    "mentors.session_list": row("/mentors/sessions/", small_firm=OK, staff=OK, mentor=OK, owner="own_mentor"),
+    "mentors.session_show": row(
+        "/mentors/sessions/{mentor_session}", small_firm=HIDDEN, mentor=HIDDEN, staff=OK, owner="own_small"
+    ),
+    "mentors.withdraw": row(
+        "/mentors/sessions/{mentor_session}/withdraw", "POST", small_firm=HIDDEN, owner="own_small",
+        data={"reason": "测试"},
+    ),  # fmt: skip
+    "mentors.accept": row("/mentors/sessions/{mentor_session}/accept", "POST", mentor=HIDDEN, owner="own_mentor"),
+    "mentors.decline": row(
+        "/mentors/sessions/{mentor_session}/decline", "POST", mentor=HIDDEN, owner="own_mentor",
+        data={"reason": "测试"},
+    ),  # fmt: skip
+    "mentors.record_held": row(
+        "/mentors/sessions/{mentor_session}/held", "POST", mentor=HIDDEN, owner="own_mentor", data={"note": "测试"}
+    ),
+    "mentors.cancel": row(
+        "/mentors/sessions/{mentor_session}/cancel", "POST", small_firm=HIDDEN, mentor=HIDDEN, owner="own_mentor",
+        data={"reason": "测试"},
+    ),  # fmt: skip
 }
 
 
@@ -279,6 +310,13 @@ STAFF_ENDPOINTS: dict[str, Row] = {
     "staff_mail.retry": staff_only("/staff/mail/999999/retry", "POST", status=HIDDEN),
     "staff_renames.accept": staff_only("/staff/renames/999999/accept", "POST", status=HIDDEN),
     "staff_renames.decline": staff_only("/staff/renames/999999/decline", "POST", status=HIDDEN),
+    "mentors.staff_list": staff_only("/staff/mentors"),
+    "mentors.staff_new": staff_only("/staff/mentors/new"),
+    "mentors.staff_edit": staff_only("/staff/mentors/{mentor}/edit"),
+    # The mentor has a login already: refused with a message, back to its page.
+    "mentors.staff_login": staff_only(
+        "/staff/mentors/{mentor}/login", "POST", data={"username": "another", "password": "secret-pass-1"}
+    ),
 }
 
 # The open market (webapp/market.py): tests/webapp/access_market.py.
@@ -353,6 +391,17 @@ def world(factory, session):
     for candidate in (listing, second, rival_listing):
         factory.ranking("listing", candidate.id, [order.id], scores=[0.9])
     factory.ranking("demand", demand.id, [package.id], scores=[0.6])
+    # A mentor with a login (own_mentor), another mentor guessing ids (mentor), and own_small's request.
+    from qianfan.mentors.registry import MentorForm, create_mentor, give_login
+
+    staff_user = session.scalar(select(User).where(User.username == "staff"))
+    mentor = create_mentor(session, staff_user, MentorForm(name="王导师", expertise="水务物联网产品规划"))
+    give_login(session, staff_user, mentor.id, "own_mentor", "secret-pass-1")
+    other_mentor = create_mentor(session, staff_user, MentorForm(name="李导师", expertise="餐饮运营"))
+    give_login(session, staff_user, other_mentor.id, "mentor", "secret-pass-1")
+    mentoring = MentorSession(mentor=mentor, company_id=own_small.company_id, topic=title("辅导"), status="requested")
+    session.add(mentoring)
+    factory.ranking("firm", own_small.company_id, [mentor.id], scores=[0.5])
     market = market_world(factory, session, own_large, own_small, rival, title)
     note = Notification(user_id=own_small.id, kind="invitation", params={"title": title("通知"), "firm": "x"},
                         link=f"/deals/{order_match.id}")  # fmt: skip
@@ -362,6 +411,7 @@ def world(factory, session):
         "order": order.id, "listing": listing.id, "demand": demand.id, "package": package.id,
         "order_match": order_match.id, "signed_match": signed_match.id, "service_match": service_match.id,
         "contract": contract.id, "rival_match": rival_match.id, **market, "notification": note.id,
+        "mentor": mentor.id, "mentor_session": mentoring.id,
     }  # fmt: skip
 
 
@@ -391,7 +441,8 @@ def _snapshot(session) -> list:
         for c in session.scalars(select(Contract))
     ]
     packages = [(p.id, p.status, p.quota_used) for p in session.scalars(select(ServicePackage))]
-    return [matches, contracts, packages]
+    mentoring = [(m.id, m.status, m.note) for m in session.scalars(select(MentorSession).order_by(MentorSession.id))]
+    return [matches, contracts, packages, mentoring]
 
 
 def _wait_for_background_jobs() -> None:
