@@ -98,7 +98,7 @@ ENDPOINTS: dict[str, Row] = {
     "home.index": everyone("/"),
     # Open data (webapp/opendata.py): public OCDS releases, the same for everyone, anonymous visitors too.
     "opendata.releases": row("/api/v1/ocds/releases", anonymous=OK, large_firm=OK, small_firm=OK,
-                             service_org=OK, staff=OK),  # fmt: skip
+                             service_org=OK, staff=OK, mentor=OK),  # fmt: skip
     # Accounts (webapp/accounts.py): sign-up and the e-mailed links are for anyone; a made-up link is gone (410).
     "accounts.signup_page": row(
         "/signup", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED, mentor=MOVED
