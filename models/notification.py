@@ -33,6 +33,7 @@ NOTIFICATION_KINDS = (
     "deadline",  # an order's deadline is 3 days ahead
     "application",  # an applicant applied for a package / was accepted or declined
     "saved_search",  # a saved search found new postings (issue 12, part 1)
+    "financing",  # a step of a financing application the user's firm has a part in (qianfan.financing)
 )
 
 
