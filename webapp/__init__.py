@@ -78,6 +78,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(staff_mail.bp)
+    from webapp import (
+        financing,  # the financing zone: applications, confirmation, lenders (issue 14)
+    )
+
+    app.register_blueprint(financing.bp)
 
     @app.get("/health")
     def health():

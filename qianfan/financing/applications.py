@@ -65,16 +65,13 @@ def get_application(session: Session, user: User, application_id: int) -> Financ
 
 def _acting(session: Session, user: User, application_id: int, side: str) -> FinancingApplication:
     application = get_application(session, user, application_id)
-    if side_of(user, application) != side:
-        raise Forbidden(_ONLY[side])
-    return application
-
-
-_ONLY = {
-    APPLICANT: "Only the firm that applied can do this.",
-    BUYER: "Only the contract's buyer can confirm or dispute the receivable.",
-    INSTITUTION: "Only a financial institution the firm chose can do this.",
-}
+    if side_of(user, application) == side:
+        return application
+    if side == APPLICANT:
+        raise Forbidden("Only the firm that applied can do this.")
+    if side == BUYER:
+        raise Forbidden("Only the contract's buyer can confirm or dispute the receivable.")
+    raise Forbidden("Only a financial institution the firm chose can do this.")
 
 
 # --- what may be financed -----------------------------------------------------------------------

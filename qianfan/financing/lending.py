@@ -43,6 +43,8 @@ def _answer_row(session: Session, user: User, application_id: int) -> FinancingO
         offer = FinancingOffer(application=application, institution_id=user.company_id, status="reviewing")
         session.add(offer)
         session.flush()
+    elif offer.status not in ("reviewing", "info_requested"):
+        raise DomainError("Your institution has already answered this application: %(status)s.", status=offer.status)
     return offer
 
 

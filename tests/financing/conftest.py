@@ -24,7 +24,7 @@ def fin(factory, session):
     )  # fmt: skip
     session.add(contract)
     banks = []
-    for n, name in enumerate(("北京银行中关村分行", "中关村科技租赁", "某某商业保理有限公司"), 1):
+    for n, name in enumerate(("北京银行中关村分行", "中关村科技租赁", "某某商业保理有限公司"), 1):  # bank3: not chosen
         company = factory.company("financial", name=name)
         banks.append(factory.user("financial_institution", company=company, username=f"bank{n}"))
     session.flush()

@@ -188,7 +188,7 @@ def test_refused_moves_say_why(session, factory, fin):
         lending.make_offer(session, fin.bank2, application.id, "1万元", "40", "30")
     with pytest.raises(ValidationError, match="term"):
         lending.make_offer(session, fin.bank2, application.id, "1万元", "4", "三个月")
-    with pytest.raises(TransitionError):  # an offer is made once
+    with pytest.raises(DomainError, match="already answered"):  # an offer is made once
         lending.make_offer(session, fin.bank1, application.id, "90万元", "4", "30")
     with pytest.raises(DomainError, match="no question"):
         apps.answer(session, fin.supplier, offer.id, "答复")
