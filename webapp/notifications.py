@@ -18,7 +18,7 @@ from webapp.pagination import page_request
 
 bp = Blueprint("notifications", __name__)
 
-EVERYONE = ("large_firm", "small_firm", "service_org", "staff", "admin")
+EVERYONE = ("large_firm", "small_firm", "service_org", "financial_institution", "staff", "admin")
 
 
 def _unread() -> dict:
