@@ -140,5 +140,10 @@ class FinancingOffer(Timestamped, Base):
     application: Mapped[FinancingApplication] = relationship(back_populates="offers")
     institution: Mapped[Company] = relationship()
 
+    @property
+    def rate_text(self) -> str:
+        """The yearly rate as people write it: 4.35, not 4.350."""
+        return "" if self.rate_percent is None else f"{self.rate_percent.normalize():f}"
+
     def __repr__(self) -> str:
         return f"<FinancingOffer {self.id} application={self.application_id} {self.status}>"

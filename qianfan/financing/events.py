@@ -72,7 +72,7 @@ def _from_institution(session: Session, offer: FinancingOffer, variant: str, **p
 
 
 def offered(session: Session, offer: FinancingOffer) -> None:
-    _from_institution(session, offer, "offered", amount=f"{offer.amount_yuan:,.2f}", rate=str(offer.rate_percent),
+    _from_institution(session, offer, "offered", amount=f"{offer.amount_yuan:,.2f}", rate=offer.rate_text,
                       days=offer.term_days)  # fmt: skip
 
 

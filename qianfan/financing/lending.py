@@ -66,7 +66,7 @@ def make_offer(session: Session, user: User, application_id: int, amount: str, r
     transition(offer, "offered", actor=user)
     offer.amount_yuan, offer.rate_percent, offer.term_days, offer.offered_at = yuan, percent, days, utcnow()
     session.add(AuditEvent(actor_id=user.id, action="offer", object_type=offer.__tablename__, object_id=offer.id,
-                           detail={"amount_yuan": str(yuan), "rate_percent": str(percent), "term_days": days}))  # fmt: skip
+                           detail={"amount_yuan": str(yuan), "rate_percent": offer.rate_text, "term_days": days}))  # fmt: skip
     session.flush()
     events.offered(session, offer)
     return offer
