@@ -75,3 +75,39 @@ def test_staff_register_an_institution_and_its_first_user(app, session, fin, fac
     created = session.scalar(select(User).where(User.username == "zgc-loans"))
     assert created.role == "financial_institution" and created.company_id == new.id and created.company_admin
     assert company_id != new.id
+
+
+def test_every_financing_page_speaks_one_language(app, session, fin, factory):
+    """Each role's financing pages, with an answered question, an offer and the money paid, in zh and en."""
+    from qianfan.financing import applications as apps
+    from qianfan.financing import lending
+    from tests.webapp.one_language import other_language
+
+    application = apps.apply(session, fin.supplier, fin.contract.id, "100万元", [fin.bank1.company_id, fin.bank2.company_id],
+                             note="用于支付项目人员工资")  # fmt: skip
+    apps.confirm(session, fin.buyer, application.id)
+    asked = lending.ask(session, fin.bank2, application.id, "请提供发票")
+    apps.answer(session, fin.supplier, asked.id, "已上传")
+    lending.decline(session, fin.bank2, application.id, "额度已满")
+    offer = lending.make_offer(session, fin.bank1, application.id, "90万元", "4.35", "180")
+    apps.accept_offer(session, fin.supplier, offer.id)
+    lending.record_paid(session, fin.bank1, application.id)
+    factory.user("staff", username="clerk")
+    session.commit()
+    pages = {"supplier": ["/financing/", f"/financing/{application.id}", f"/financing/apply/{fin.contract.id}"],
+             "buyer": ["/financing/", f"/financing/{application.id}"],
+             "bank1": ["/financing/", f"/financing/{application.id}", "/notifications/"],
+             "clerk": ["/financing/", f"/financing/{application.id}", "/staff/financing/institutions",
+                       "/staff/dashboard"]}  # fmt: skip
+    found = {}
+    for language in ("zh_CN", "en"):
+        for username, urls in pages.items():
+            client = _as(app, username)
+            client.submit(f"/language/{language}", {"next": "/"})
+            for url in urls:
+                response = client.get(url)
+                assert response.status_code == 200, (username, url)
+                slips = other_language(response.get_data(as_text=True), "en" if language == "en" else "zh")
+                if slips:
+                    found[f"{language} {username} {url}"] = slips
+    assert not found, found
