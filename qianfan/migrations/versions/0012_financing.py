@@ -10,7 +10,8 @@ Create Date: 2026-11-27
 - `financing_choice`: the institutions the firm chose (none when it chose all of them);
 - `financing_offer`: each institution's answer (question, offer, refusal); one accepted per application;
 - `app_user.role`: the role `financial_institution` (21 characters: the column grows to 32) in the
-  `role_allowed` check. Downgrading deletes the accounts of that role (an older schema cannot hold them).
+  `role_allowed` check. Downgrading turns those accounts into `service_org` ones (an older schema has no
+  lender role; a company of kind "financial" may have service organisation accounts).
 """
 
 import sqlalchemy as sa
@@ -108,7 +109,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute(sa.text("DELETE FROM app_user WHERE role = 'financial_institution'"))
+    # Lenders' accounts become service organisation accounts (a "financial" company may have those), so
+    # that every row pointing at them (audit records, notifications, mail) stays as it was.
+    op.execute(sa.text("UPDATE app_user SET role = 'service_org' WHERE role = 'financial_institution'"))
     with op.batch_alter_table("app_user") as batch:
         batch.drop_constraint("role_allowed", type_="check")
         batch.alter_column("role", existing_type=sa.String(length=32), type_=sa.VARCHAR(length=20),
