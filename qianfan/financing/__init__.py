@@ -13,7 +13,9 @@ Services flush, the caller commits; every status change goes through models.life
 
 from decimal import Decimal
 
-# The seed: "金额根据交易合同最高单笔可以达到3000万元". The FINANCING_MAX_PER_CONTRACT setting overrides it.
-DEFAULT_MAX_PER_CONTRACT = Decimal("30000000")
+from qianfan.config import DEFAULTS
+
+# The seed: "金额根据交易合同最高单笔可以达到3000万元"; the setting FINANCING_MAX_PER_CONTRACT (default here).
+DEFAULT_MAX_PER_CONTRACT = Decimal(DEFAULTS["FINANCING_MAX_PER_CONTRACT"])
 # The seed's target: "从申请到放款最快48小时".
 TARGET_HOURS = 48

@@ -35,7 +35,9 @@ def _time_to_money_row(financing, _, lang: str) -> tuple[str, str, str]:
     title = title if lang == "en" else f"{title} Median hours to money"
     if financing.median_hours_to_money is None:
         return title, "—", _("nothing paid yet")
-    share = _("%(share)s paid within 48 hours") % {"share": f"{financing.share_within_target:.0%}"}
+    share = _("%(share)s paid within %(hours)s hours") % {
+        "share": f"{financing.share_within_target:.0%}", "hours": financing.target_hours
+    }
     return title, f"{financing.median_hours_to_money:,.1f}", share
 
 

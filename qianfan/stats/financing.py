@@ -18,9 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.financing import FinancingApplication
+from qianfan.financing import TARGET_HOURS
 from qianfan.stats.counters import N_, CounterSpec
-
-TARGET_HOURS = 48
 
 FINANCING_COUNTERS: tuple[CounterSpec, ...] = (
     CounterSpec("financing_applied", N_("Financing applied for"),
@@ -46,6 +45,8 @@ class FinancingCounters:
     median_hours_to_money: float | None  # None while nothing is paid
     paid_within_target: int  # paid within TARGET_HOURS of the application
     share_within_target: float | None  # of the paid ones, 0..1
+
+    target_hours: int = TARGET_HOURS
 
     def as_dict(self) -> dict:
         return asdict(self)
