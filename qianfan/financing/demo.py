@@ -40,7 +40,10 @@ STAGES = (
     ("applied", 3), ("disputed", 1), ("confirmed", 2), ("asked", 1), ("offered", 2), ("accepted", 1),
     ("paid", 4), ("repaid", 2), ("withdrawn", 1), ("cancelled", 1),
 )  # fmt: skip
-ENDED = ("disputed", "withdrawn", "repaid", "cancelled")
+HOURS_TO_MONEY = (6, 12, 20, 26, 30, 40, 46, 60, 90, 130)
+ENDED = ("disputed", "withdrawn", "cancelled", "repaid")  # after these the contract may be financed again
+LIVE_FIRST = ("applied", "paid", "accepted", "offered", "asked", "confirmed")  # the live stages, by need
+MIN_ROOM = timedelta(days=2)  # a contract is financed in the demo if its deal fits this far back
 SHARE_OF_CONTRACTS = 0.3  # of the signed contracts, at least FLOOR and at most CAP get an application
 FLOOR, CAP = 12, 400
 DISPUTES = ("该合同款项已于上月结清", "发票金额与合同约定不符，待双方核对", "货物尚未验收，应收账款未成立")
@@ -70,32 +73,84 @@ def load_financing_demo(session: Session, rng: random.Random, *, now: datetime |
         create_user(session, username=f"demo-bank{n}", password=password, role="financial_institution",
                     company=bank, display_name=f"信贷经理{n}", company_admin=True)  # fmt: skip
         result.accounts.append(DemoAccount(f"demo-bank{n}", password, "financial_institution", bank.name))
-    contracts = session.scalars(
-        select(Contract).where(Contract.status.in_(("signed", "performing", "completed")), Contract.amount_yuan > 0)
-        .order_by(Contract.id)
-    ).all()  # fmt: skip
+    contracts = [
+        c for c in session.scalars(
+            select(Contract).where(Contract.status.in_(("signed", "performing", "completed")), Contract.amount_yuan > 0)
+            .order_by(Contract.id)
+        )
+        if _room(c, now) >= MIN_ROOM
+    ]  # fmt: skip
     size = min(len(contracts), CAP, max(FLOOR, int(len(contracts) * SHARE_OF_CONTRACTS)))
-    chosen = sorted(rng.sample(list(contracts), size), key=lambda c: c.id)
+    chosen = sorted(rng.sample(contracts, size), key=lambda c: c.id)
     if not chosen:
         return result
+    # The demo signs its contracts at load time; these were signed earlier, so that financing can follow.
+    free_from = {c.id: _sign_earlier(session, rng, c, now) for c in chosen}
     weighted = [s for s, weight in STAGES for _ in range(weight)]
-    # Every stage at least once, even on a few contracts: an ended application holds no receivable, so the
-    # ended stages go first and a live one may follow on the same contract; then one drawn stage per contract.
-    plan = [(chosen[i % len(chosen)], s) for i, s in enumerate(s for s, _ in STAGES if s in ENDED)]
-    plan += [(chosen[i % len(chosen)], s) for i, s in enumerate(s for s, _ in STAGES if s not in ENDED)]
-    plan += [(c, rng.choice(weighted)) for c in chosen[len(STAGES) - len(ENDED):]]
     made: list[tuple[FinancingApplication, str]] = []
-    for contract, stage in plan:
-        if live_application(session, contract.id) is not None or unpaid_yuan(session, contract) <= 0:
-            continue
-        application = _walk(session, rng, contract, banks, stage, now)
+
+    def fits(contract: Contract) -> bool:
+        return live_application(session, contract.id) is None and unpaid_yuan(session, contract) > 0 \
+            and now - free_from[contract.id] >= timedelta(hours=36)  # fmt: skip
+
+    def walk(contract: Contract, stage: str) -> None:
+        application = _walk(session, rng, contract, banks, stage, free_from[contract.id], now)
         session.flush()
+        free_from[contract.id] = _last_step(application)
         made.append((application, stage))
         result.counts[stage] = result.counts.get(stage, 0) + 1
+
+    # Every stage at least once, each on the contract with the most time left: the ended ones first (an
+    # ended application holds no receivable, so another may follow it on the same contract: the small demo
+    # has fewer contracts than stages), the live ones last; then one drawn stage on each contract left.
+    for stage in (*ENDED, *LIVE_FIRST):
+        if candidates := [c for c in chosen if fits(c)]:
+            walk(max(candidates, key=lambda c: now - free_from[c.id]), stage)
+    used = {a.contract_id for a, _ in made}
+    for contract in chosen:
+        if contract.id not in used and fits(contract):
+            walk(contract, rng.choice(weighted))
     session.flush()
     result.accounts += _firm_accounts(session, made)
     result.counts["institutions"] = len(banks)
     return result
+
+
+def _room(contract: Contract, now: datetime) -> timedelta:
+    """How far back the contract's deal may be moved: not before its order and listing were published."""
+    match = contract.match
+    published = [p.published_at for p in (match.order, match.listing) if match and p.published_at] if match else []
+    return now - max(published) if published else timedelta(days=30)  # no posting to come after
+
+
+def _sign_earlier(session: Session, rng: random.Random, contract: Contract, now: datetime) -> datetime:
+    """Move the contract's deal (its match's and contract's history, intention, confirmations, signing day)
+    back by the same span, keeping its order; returns when the contract was then signed."""
+    from qianfan.localtime import local_date
+
+    room_days = _room(contract, now).total_seconds() / 86400
+    signed_at = now - timedelta(days=rng.uniform(MIN_ROOM.days - 0.5, max(MIN_ROOM.days - 0.5, min(room_days - 0.5, 45))))
+    shift = (contract.buyer_confirmed_at or now) - signed_at
+    contract.buyer_confirmed_at = signed_at
+    contract.supplier_confirmed_at = signed_at
+    contract.signed_on = local_date(signed_at)
+    about = [(contract.__tablename__, contract.id)]
+    if contract.match is not None:
+        about.append((contract.match.__tablename__, contract.match.id))
+        if contract.match.intention_signed_at is not None:
+            contract.match.intention_signed_at -= shift
+    for object_type, object_id in about:
+        for event in session.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+        ):
+            event.at -= shift
+    return signed_at
+
+
+def _last_step(application: FinancingApplication) -> datetime:
+    times = [application.applied_at, application.confirmed_at, application.accepted_at, application.paid_at,
+             application.repaid_at]  # fmt: skip
+    return max(t for t in times if t is not None) + timedelta(hours=1)
 
 
 def _at(event: AuditEvent, when: datetime) -> datetime:
@@ -104,15 +159,18 @@ def _at(event: AuditEvent, when: datetime) -> datetime:
 
 
 def _walk(session: Session, rng: random.Random, contract: Contract, banks: list[Company], stage: str,
-          now: datetime) -> FinancingApplication:  # fmt: skip
+          start: datetime, now: datetime) -> FinancingApplication:  # fmt: skip
     unpaid = unpaid_yuan(session, contract)
     amount = min(unpaid * Decimal(str(rng.choice((0.3, 0.5, 0.6, 0.8, 1.0)))), DEFAULT_MAX_PER_CONTRACT)
     amount = min(max(amount.quantize(Decimal("1000")), Decimal("1000")), unpaid)
     everyone = rng.random() < 0.3
     picked = [] if everyone else rng.sample(banks, rng.randint(1, 3))
     # Money within 48 hours for most paid ones, as the seed promises "at best"; some take days.
-    hours_to_money = rng.choice((6, 12, 20, 26, 30, 40, 46, 60, 90, 130))
-    applied_at = now - timedelta(hours=hours_to_money + rng.randint(24, 24 * 20))
+    window = (now - start).total_seconds() / 3600 - 24  # hours left, keeping a day's margin before now
+    hours_to_money = rng.choice([h for h in HOURS_TO_MONEY if h <= window * 0.8] or [max(1, int(window / 2))])
+    # After the contract was signed (or its last application ended), leaving time for the money.
+    latest = now - timedelta(hours=hours_to_money + 24)
+    applied_at = start + (latest - start) * (rng.uniform(0.02, 0.15) if stage in ENDED else rng.uniform(0.05, 0.9))
     application = FinancingApplication(
         contract_id=contract.id, applicant_id=contract.supplier_id, buyer_id=contract.buyer_id, amount_yuan=amount,
         all_institutions=everyone, status="applied", applied_at=applied_at,
@@ -132,6 +190,7 @@ def _walk(session: Session, rng: random.Random, contract: Contract, banks: list[
         _at(transition(application, "withdrawn", reason="已通过其他渠道解决资金"), applied_at + timedelta(hours=3))
         return application
     confirmed_at = applied_at + timedelta(hours=min(4, hours_to_money / 3))
+    gap = timedelta(hours=min(6, hours_to_money / 2))  # from the confirmation to the accepted offer
     application.confirmed_at = _at(transition(application, "confirmed"), confirmed_at)
     lenders = banks if everyone else picked
     offers = []
@@ -143,15 +202,15 @@ def _walk(session: Session, rng: random.Random, contract: Contract, banks: list[
             continue
         if stage == "asked" and n == 0:
             offer.question = rng.choice(QUESTIONS)
-            _at(transition(offer, "info_requested"), confirmed_at + timedelta(hours=1))
+            _at(transition(offer, "info_requested"), confirmed_at + gap * 0.2)
             continue
         if n > 0 and rng.random() < 0.3:
-            _at(transition(offer, "declined", reason=rng.choice(DECLINES)), confirmed_at + timedelta(hours=2))
+            _at(transition(offer, "declined", reason=rng.choice(DECLINES)), confirmed_at + gap * 0.4)
             continue
         offer.amount_yuan = (amount * Decimal(str(rng.choice((0.8, 0.9, 1.0))))).quantize(Decimal("1000"))
         offer.rate_percent = Decimal(str(rng.choice((3.85, 4.2, 4.35, 4.8, 5.5))))
         offer.term_days = rng.choice((90, 180, 360))
-        offer.offered_at = _at(transition(offer, "offered"), confirmed_at + timedelta(hours=2 + n))
+        offer.offered_at = _at(transition(offer, "offered"), confirmed_at + gap * (0.3 + 0.2 * n))
         offers.append(offer)
     if stage in ("confirmed", "asked", "offered"):
         return application
@@ -163,7 +222,7 @@ def _walk(session: Session, rng: random.Random, contract: Contract, banks: list[
                 _at(transition(offer, "lapsed", reason="融资申请已结束"), when)
         return application
     taken = offers[0]
-    accepted_at = confirmed_at + timedelta(hours=min(6, hours_to_money / 2))
+    accepted_at = confirmed_at + gap
     application.accepted_at = _at(transition(application, "accepted"), accepted_at)
     _at(transition(taken, "accepted"), accepted_at)
     for offer in application.offers:
@@ -178,7 +237,9 @@ def _walk(session: Session, rng: random.Random, contract: Contract, banks: list[
     application.paid_at = _at(transition(application, "paid"), paid_at)
     application.paid_amount_yuan = taken.amount_yuan
     if stage == "repaid":
-        application.repaid_at = _at(transition(application, "repaid"), min(paid_at + timedelta(days=rng.randint(10, 20)), now))
+        left = (now - paid_at).total_seconds() / 86400
+        repaid_at = paid_at + timedelta(days=rng.uniform(0.5, max(0.5, min(20, left / 3))))
+        application.repaid_at = _at(transition(application, "repaid"), min(repaid_at, now))
     return application
 
 

@@ -8,9 +8,9 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import Company, Contract
+from models import AuditEvent, Company, Contract
 from models.base import utcnow
 from models.financing import LIVE_STATUSES, FinancingApplication
 from qianfan.accounts import authenticate
@@ -34,9 +34,16 @@ def test_the_demo_has_every_stage_on_signed_contracts_and_logins_that_work(sessi
     assert {"applied", "confirmed", "accepted", "paid", "repaid", "disputed", "withdrawn", "cancelled"} <= set(statuses)
     live = Counter(a.contract_id for a in applications if a.status in LIVE_STATUSES)
     assert max(live.values()) == 1
-    for application in applications:
+    ends: dict[int, object] = {}
+    for application in sorted(applications, key=lambda a: a.applied_at):
         contract = application.contract
         assert contract.status == "signed" and application.applicant_id == contract.supplier_id
+        assert application.applied_at > contract.buyer_confirmed_at  # financed after it was signed
+        assert application.applied_at > ends.get(contract.id, contract.buyer_confirmed_at)  # one after another
+        ends[contract.id] = session.scalar(
+            select(func.max(AuditEvent.at)).where(AuditEvent.object_type == "financing_application",
+                                                  AuditEvent.object_id == application.id)
+        )  # fmt: skip
         assert 0 < application.amount_yuan <= contract.amount_yuan
         if application.paid_at:
             assert application.applied_at < application.paid_at <= now
