@@ -33,13 +33,14 @@ def _require_staff(actor: User) -> None:
 
 
 def institution_list(session: Session) -> list[tuple[Company, int]]:
-    """Every financial institution with its number of lender accounts."""
+    """Every company of kind "financial" with its number of lender accounts, lenders first (the others are
+    funds and guarantee firms with service packages, which staff may give lender accounts too)."""
     users = (
         select(func.count()).where(User.company_id == Company.id, User.role == "financial_institution")
         .scalar_subquery()
     )  # fmt: skip
     return [(c, int(n)) for c, n in session.execute(
-        select(Company, users).where(Company.kind == "financial").order_by(Company.name))]  # fmt: skip
+        select(Company, users).where(Company.kind == "financial").order_by(users.desc(), Company.name))]  # fmt: skip
 
 
 def create_institution(session: Session, actor: User, name: str, credit_code: str | None = None) -> Company:
