@@ -9,6 +9,8 @@ Glossary (the Chinese terms the programme uses):
 - 创业导师 Mentor, 辅导 MentorSession: mentors offered to small firms and the sessions firms ask for.
 - 排名 Ranking: one posting's ranked list of the other side, kept as arrays.
 - 意向签约 / 正式签约: intention signed / contract signed.
+- 应收账款融资 FinancingApplication: receivable financing on a signed contract; 确权: the buyer's confirmation.
+- 金融机构 financial institution: a lender (company kind "financial", role financial_institution).
 - 统一社会信用代码 credit_code: the 18-character unified social credit code (GB 32100-2015).
 """
 
@@ -17,6 +19,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.company import Company, CompanyQualification
 from models.deal import Contract, Match
+from models.financing import FinancingApplication, FinancingChoice, FinancingOffer
 from models.importing import CompanyMergeCandidate, CompanyNameChange, ImportBatch
 from models.job import Job
 from models.lifecycle import TransitionError, allowed_next, transition
@@ -40,6 +43,9 @@ __all__ = [
     "CompanyQualification",
     "Contract",
     "DealMessage",
+    "FinancingApplication",
+    "FinancingChoice",
+    "FinancingOffer",
     "ImportBatch",
     "Industry",
     "Job",

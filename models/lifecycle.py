@@ -60,15 +60,37 @@ MENTOR_SESSION = {
     "withdrawn": set(),
     "cancelled": set(),
 }
+# Receivables financing (models.financing): the application, and each institution's answer to it.
+FINANCING = {
+    "applied": {"confirmed", "disputed", "withdrawn"},
+    "confirmed": {"accepted", "withdrawn"},
+    "accepted": {"paid", "cancelled"},
+    "paid": {"repaid"},
+    "repaid": set(),
+    "disputed": set(),
+    "withdrawn": set(),
+    "cancelled": set(),
+}
+FINANCING_OFFER = {
+    "reviewing": {"offered", "declined", "info_requested", "lapsed"},
+    "info_requested": {"reviewing", "offered", "declined", "lapsed"},
+    "offered": {"accepted", "withdrawn", "lapsed"},
+    "accepted": set(),
+    "declined": set(),
+    "withdrawn": set(),
+    "lapsed": set(),
+}
 LIFECYCLES = {
     "posting": POSTING,
     "order_match": ORDER_MATCH,
     "service_match": SERVICE_MATCH,
     "contract": CONTRACT,
     "mentor_session": MENTOR_SESSION,
+    "financing": FINANCING,
+    "financing_offer": FINANCING_OFFER,
 }
 # Ending or refusing something is always explained to the other side.
-NEEDS_REASON = {"rejected", "declined", "withdrawn", "expired", "terminated", "cancelled"}
+NEEDS_REASON = {"rejected", "declined", "withdrawn", "expired", "terminated", "cancelled", "disputed", "lapsed"}
 
 
 class TransitionError(DomainError):

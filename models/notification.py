@@ -36,6 +36,7 @@ NOTIFICATION_KINDS = (
     "mentor_request",  # a small firm asks the mentor for a session (or withdraws its request)
     "mentor_answer",  # the mentor accepted or declined the firm's request
     "mentor_session",  # the mentor recorded the session as held, or cancelled it
+    "financing",  # a step of a financing application the user's firm has a part in (qianfan.financing)
 )
 
 

@@ -17,9 +17,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models.base import Base, Timestamped, one_of, utcnow
 from models.company import Company
 
-ROLES = ("large_firm", "small_firm", "service_org", "staff", "admin", "mentor")
+ROLES = ("large_firm", "small_firm", "service_org", "financial_institution", "staff", "admin", "mentor")
 # A mentor is a person, not a company: like staff, a mentor's user has no company (models.mentor.Mentor).
-FIRM_ROLES = ("large_firm", "small_firm", "service_org")
+FIRM_ROLES = ("large_firm", "small_firm", "service_org", "financial_institution")
 STAFF_ROLES = ("staff", "admin")
 # werkzeug's default (scrypt); tests swap in a cheap method so that hashing does not dominate them.
 PASSWORD_HASH_METHOD = "scrypt"
@@ -28,6 +28,8 @@ ROLE_COMPANY_KINDS = {
     "large_firm": ("large_firm",),
     "small_firm": ("small_firm",),
     "service_org": ("incubator", "service_org", "financial"),
+    # 金融机构: lenders of the financing zone (qianfan.financing); a "financial" company.
+    "financial_institution": ("financial",),
 }
 
 
@@ -43,7 +45,7 @@ class User(Timestamped, Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(32))  # 32 since 0012: "financial_institution" is 21
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     active: Mapped[bool] = mapped_column(default=True)

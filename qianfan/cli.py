@@ -150,7 +150,8 @@ def init_db(app: AppContext) -> None:
 
 @main.command("create-user")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice(["large_firm", "small_firm", "service_org", "staff", "admin"]))
+@click.option("--role", required=True,
+              type=click.Choice(["large_firm", "small_firm", "service_org", "financial_institution", "staff", "admin"]))
 @click.option("--company-id", type=int, help="The company a firm-side account belongs to.")
 @click.option("--display-name")
 @click.option("--email", help="Where password resets, invitations and notifications go.")

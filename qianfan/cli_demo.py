@@ -17,6 +17,7 @@ import click
 
 from qianfan.cli_context import AppContext, pass_app
 from qianfan.demo import SCALES, advance_demo_deals, demo_loaded, load_demo
+from qianfan.financing.demo import load_financing_demo
 from qianfan.matching import rematch_all
 
 
@@ -52,12 +53,15 @@ def demo_command(app: AppContext, scale: str, seed: int, skip_if_loaded: bool) -
         click.echo(f"  {side}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     with app.db.session_scope() as session:
         deals = advance_demo_deals(session, random.Random(f"{seed}:deals"))
+        financing = load_financing_demo(session, random.Random(f"{seed}:financing"))  # the financing zone
     click.echo("deals advanced: " + (", ".join(f"{k} {v:,}" for k, v in deals.items()) or "none"))
+    click.echo("financing: " + ", ".join(f"{k} {v:,}" for k, v in financing.counts.items()))
+    summary.accounts += financing.accounts
     click.echo("\ndemo accounts (passwords are shown only now; keep them or create new accounts):")
     for account in summary.accounts:
         company = f"  {account.company}" if account.company else ""
         click.echo(
-            f"  {account.username:<16} {account.password:<14} {account.role:<12}{company}".rstrip()
+            f"  {account.username:<16} {account.password:<14} {account.role:<22}{company}".rstrip()
         )
     click.echo(
         "Small firms, listings, packages, demands and mentors are composed (示例数据); orders are real notices."

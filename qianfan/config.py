@@ -110,6 +110,8 @@ DEFAULTS: dict[str, Any] = {
     # Accounts (qianfan.signup): how long an e-mailed password reset link and an invitation work.
     "PASSWORD_RESET_HOURS": 2,
     "INVITATION_DAYS": 7,
+    # The financing zone (qianfan.financing): the most financed on one contract, in yuan (the seed's 3000万元).
+    "FINANCING_MAX_PER_CONTRACT": 30_000_000,
     "DASHBOARD_CACHE_SECONDS": 30,  # the staff dashboard is recomputed at most this often (0: every time)
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -41,7 +41,9 @@ from qianfan.paging import Page, PageRequest, paginate
 from qianfan.stats import (
     PUBLISHED_EVER,
     SIGNED_CONTRACT,
+    FinancingCounters,
     ProgrammeCounters,
+    financing_counters,
     programme_counters,
 )
 
@@ -103,6 +105,7 @@ class Dashboard:
     districts_total: int  # districts with any activity; by_district shows the busiest TOP_DISTRICTS
     funnel: list[FunnelStep]
     computed_at: datetime
+    financing: FinancingCounters | None = None  # the financing zone (qianfan.stats.financing)
 
 
 def dashboard(session: Session, actor: User, today: date | None = None) -> Dashboard:
@@ -118,6 +121,7 @@ def dashboard(session: Session, actor: User, today: date | None = None) -> Dashb
         districts_total=len(by_district),
         funnel=_funnel(session, counters),
         computed_at=utcnow(),
+        financing=financing_counters(session),
     )
 
 

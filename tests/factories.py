@@ -31,7 +31,8 @@ class Factory:
         return self._add(Company(kind=kind, **fields))
 
     def user(self, role: str = "small_firm", company: Company | None = None, password: str = "secret-pass-1", **kw):
-        kind = {"large_firm": "large_firm", "small_firm": "small_firm", "service_org": "incubator"}.get(role)
+        kind = {"large_firm": "large_firm", "small_firm": "small_firm", "service_org": "incubator",
+                "financial_institution": "financial"}.get(role)
         if kind and company is None:
             company = self.company(kind)
         return create_user(

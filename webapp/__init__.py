@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         auth,
         background,
         deals,
+        financing,  # the financing zone: applications, confirmation, lenders
         firm_jobs,
         home,
         market,  # the open market: browse and search, the other side's pages, attachments
@@ -72,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         market.bp,
         accounts.bp,
         mentors.bp,
+        financing.bp,
         opendata.bp,
     ):
         app.register_blueprint(blueprint)

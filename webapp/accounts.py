@@ -23,7 +23,7 @@ from webapp.errors import translate
 from webapp.i18n import current_locale
 
 bp = Blueprint("accounts", __name__)
-FIRM_ROLES = ("large_firm", "small_firm", "service_org")
+FIRM_ROLES = ("large_firm", "small_firm", "service_org", "financial_institution")
 
 
 def _errors(problems: list[ValidationError]) -> dict[str, list[str]]:

@@ -41,10 +41,20 @@ LABELS = {
     "cancelled": _l("Cancelled"),
     "requested": _l("Requested"),
     "held": _l("Held"),
+    # financing (qianfan.financing): the application's and an institution's answer's statuses
+    "confirmed": _l("Receivable confirmed"),
+    "disputed": _l("Receivable disputed"),
+    "paid": _l("Money paid"),
+    "repaid": _l("Repaid"),
+    "reviewing": _l("Under review"),
+    "info_requested": _l("More information asked"),
+    "offered": _l("Offered"),
+    "lapsed": _l("Closed"),
     # roles and company kinds
     "large_firm": _l("Large firm"),
     "small_firm": _l("Small firm"),
     "service_org": _l("Service organisation"),
+    "financial_institution": _l("Financial institution"),
     "incubator": _l("Incubator"),
     "financial": _l("Financial institution"),
     "staff": _l("Programme staff"),
@@ -59,6 +69,7 @@ LABELS = {
     "supplier": _l("supplier side"),
     "applicant": _l("applicant side"),
     "provider": _l("provider side"),
+    "institution": _l("financial institution"),
     # kinds of posting, as messages name them ("No order 12 among yours.")
     "order": _l("order"),
     "listing": _l("supply listing"),

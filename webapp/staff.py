@@ -37,6 +37,7 @@ from models.base import utcnow
 from models.errors import DomainError
 from qianfan import localtime, merging, reports, screening
 from qianfan.reading import names
+from qianfan.stats import FINANCING_COUNTERS
 from webapp.access import staff_required
 from webapp.background import get_jobs
 from webapp.converters import parse_id
@@ -159,6 +160,7 @@ def dashboard():
         funnel_names=FUNNEL_NAMES,
         week_series=WEEK_SERIES,
         chart_data=_chart_data(board),
+        financing_specs=FINANCING_COUNTERS,
     )
 
 

@@ -28,6 +28,7 @@ LABELS = {
     "mentor_request": N_("A firm asks you for a mentoring session"),
     "mentor_answer": N_("A mentor answers your request"),
     "mentor_session": N_("A mentoring session is held or cancelled"),
+    "financing": N_("Steps of receivables financing"),
 }
 
 # The sentence, by kind and (where a kind has several) variant.
@@ -59,6 +60,26 @@ SENTENCES = {
     "mentor_session:held": N_("Mentor %(mentor)s recorded the session on “%(title)s” as held."),
     "mentor_session:cancelled": N_("Mentor %(mentor)s cancelled the session on “%(title)s”: %(reason)s"),
     "mentor_session:cancelled_by_firm": N_("%(firm)s cancelled the session on “%(title)s”: %(reason)s"),
+    # Financing (qianfan.financing.events): "title" is the contract's.
+    "financing:applied": N_(
+        "%(firm)s applies to finance %(amount)s yuan receivable on the contract “%(title)s”: please confirm or dispute it."
+    ),
+    "financing:confirmed": N_("%(firm)s confirmed the receivable of “%(title)s”; the institutions you chose can see it."),
+    "financing:to_review": N_("%(firm)s asks to finance %(amount)s yuan on the confirmed contract “%(title)s”."),
+    "financing:disputed": N_("%(firm)s disputes the receivable of “%(title)s”: %(reason)s"),
+    "financing:withdrawn": N_("%(firm)s withdrew its financing application on “%(title)s”: %(reason)s"),
+    "financing:offered": N_(
+        "%(firm)s offers %(amount)s yuan at %(rate)s%% a year for %(days)s days on “%(title)s”."
+    ),
+    "financing:declined": N_("%(firm)s declines to finance “%(title)s”: %(reason)s"),
+    "financing:asked": N_("%(firm)s asks about your financing of “%(title)s”: %(question)s"),
+    "financing:offer_withdrawn": N_("%(firm)s withdrew its offer on “%(title)s”: %(reason)s"),
+    "financing:answered": N_("%(firm)s answered your question on “%(title)s”."),
+    "financing:accepted": N_("%(firm)s accepts your offer of %(amount)s yuan on “%(title)s”: record the money when paid."),
+    "financing:lapsed": N_("Your answer on “%(title)s” of %(firm)s is closed: %(reason)s"),
+    "financing:paid": N_("The money for “%(title)s” (%(amount)s yuan) is recorded as paid."),
+    "financing:repaid": N_("The financing of “%(title)s” is recorded as repaid."),
+    "financing:cancelled": N_("The financing of “%(title)s” was cancelled by the institution: %(reason)s"),
 }
 SUBJECT = N_("Qianfan: %(label)s")
 

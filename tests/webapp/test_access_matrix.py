@@ -20,14 +20,24 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models import Contract, Match, MentorSession, Notification, ServicePackage, User
+from models import (
+    Contract,
+    FinancingApplication,
+    Match,
+    MentorSession,
+    Notification,
+    ServicePackage,
+    User,
+)
+from tests.webapp.access_financing import financing_rows, financing_staff_rows, financing_world
 from tests.webapp.access_market import market_rows, market_world
 from tests.webclient import WebClient
 
-ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "staff", "admin", "mentor")
+ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "financial_institution", "staff", "admin", "mentor")
 OK, MOVED, LOGIN, DENY, HIDDEN = 200, 302, 302, 403, 404
 MARKER = "机密"
-OWNERS = {"own_large": "large_firm", "own_small": "small_firm", "own_service": "service_org", "own_mentor": "mentor"}
+OWNERS = {"own_large": "large_firm", "own_small": "small_firm", "own_service": "service_org",
+          "own_fin": "financial_institution", "own_mentor": "mentor"}
 
 
 @dataclass(frozen=True)
@@ -43,17 +53,19 @@ class Row:
 
 
 def row(url, method="GET", *, anonymous=LOGIN, large_firm=DENY, small_firm=DENY, service_org=DENY,
-        staff=DENY, admin=None, mentor=DENY, owner=None, owner_status=None, data=None) -> Row:  # fmt: skip
+        financial_institution=DENY, staff=DENY, admin=None, mentor=DENY, owner=None, owner_status=None,
+        data=None) -> Row:  # fmt: skip
     expect = {"anonymous": anonymous, "large_firm": large_firm, "small_firm": small_firm,
-              "service_org": service_org, "staff": staff, "admin": staff if admin is None else admin,
-              "mentor": mentor}  # fmt: skip
+              "service_org": service_org, "financial_institution": financial_institution,
+              "staff": staff, "admin": staff if admin is None else admin, "mentor": mentor}  # fmt: skip
     if owner and owner_status is None:
         owner_status = OK if method == "GET" else MOVED
     return Row(url, method, expect, owner, owner_status, data or {})
 
 
-def everyone(url, status=OK, method="GET") -> Row:
-    return row(url, method, large_firm=status, small_firm=status, service_org=status, staff=status, mentor=status)
+def everyone(url, status=OK, method="GET", **others) -> Row:
+    return row(url, method, **{"large_firm": status, "small_firm": status, "service_org": status,
+                               "financial_institution": status, "staff": status, "mentor": status, **others})
 
 
 def posting_rows(
@@ -77,11 +89,9 @@ def posting_rows(
 
 
 ENDPOINTS: dict[str, Row] = {
-    "health": row("/health", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK, mentor=OK),
+    "health": everyone("/health", anonymous=OK),
     "names.lookup": everyone("/names/region?q=海淀"),
-    "auth.login": row(
-        "/login", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED, mentor=MOVED
-    ),
+    "auth.login": everyone("/login", MOVED, anonymous=OK),
     "auth.logout": everyone("/logout", MOVED, "POST"),
     "auth.password": everyone("/account/password"),
     "auth.set_language": row(
@@ -91,31 +101,22 @@ ENDPOINTS: dict[str, Row] = {
         large_firm=MOVED,
         small_firm=MOVED,
         service_org=MOVED,
+        financial_institution=MOVED,
         staff=MOVED,
         mentor=MOVED,
         data={"next": "/"},
     ),  # fmt: skip
     "home.index": everyone("/"),
     # Open data (webapp/opendata.py): public OCDS releases, the same for everyone, anonymous visitors too.
-    "opendata.releases": row("/api/v1/ocds/releases", anonymous=OK, large_firm=OK, small_firm=OK,
-                             service_org=OK, staff=OK, mentor=OK),  # fmt: skip
+    "opendata.releases": everyone("/api/v1/ocds/releases", anonymous=OK),
     # Accounts (webapp/accounts.py): sign-up and the e-mailed links are for anyone; a made-up link is gone (410).
-    "accounts.signup_page": row(
-        "/signup", anonymous=OK, large_firm=MOVED, small_firm=MOVED, service_org=MOVED, staff=MOVED, mentor=MOVED
-    ),
-    "accounts.forgot_password": row(
-        "/password/forgot", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK, mentor=OK
-    ),
-    "accounts.reset_password": row(
-        "/password/reset/made-up", anonymous=410, large_firm=410, small_firm=410, service_org=410, staff=410,
-        mentor=410,
-    ),  # fmt: skip
-    "accounts.join": row(
-        "/invitation/made-up", anonymous=410, large_firm=410, small_firm=410, service_org=410, staff=410,
-        mentor=410,
-    ),  # fmt: skip
+    "accounts.signup_page": everyone("/signup", MOVED, anonymous=OK),
+    "accounts.forgot_password": everyone("/password/forgot", anonymous=OK),
+    "accounts.reset_password": everyone("/password/reset/made-up", 410, anonymous=410),
+    "accounts.join": everyone("/invitation/made-up", 410, anonymous=410),
     # A firm's colleagues: its own only (no id in the URL); only its admin user invites (none here is one).
-    "accounts.colleagues": row("/company/users", large_firm=OK, small_firm=OK, service_org=OK, owner="own_small"),
+    "accounts.colleagues": row("/company/users", large_firm=OK, small_firm=OK, service_org=OK,
+                               financial_institution=OK, owner="own_small"),
     "accounts.invite": row(
         "/company/users/invite", "POST", data={"display_name": "某人", "email": "someone@example.cn"}
     ),
@@ -131,7 +132,7 @@ ENDPOINTS: dict[str, Row] = {
     **posting_rows("packages", "package", "/packages", "package", "service_org", "own_service"),
     "packages.demands": row("/packages/demands", service_org=OK, owner="own_service"),
     "packages.applicants": row("/packages/applicants", service_org=OK, owner="own_service"),
-    "deals.index": row("/deals/", large_firm=OK, small_firm=OK, service_org=OK, staff=OK),  # a mentor has none
+    "deals.index": everyone("/deals/", financial_institution=DENY, mentor=DENY),  # neither has deals
     "deals.show": row(
         "/deals/{order_match}",
         large_firm=HIDDEN,
@@ -174,7 +175,7 @@ ENDPOINTS: dict[str, Row] = {
     "notifications.read_all": everyone("/notifications/read", MOVED, "POST"),
     "notifications.open_one": row(
         "/notifications/{notification}/open", "POST", large_firm=HIDDEN, small_firm=HIDDEN,
-        service_org=HIDDEN, staff=HIDDEN, mentor=HIDDEN, owner="own_small",
+        service_org=HIDDEN, financial_institution=HIDDEN, staff=HIDDEN, mentor=HIDDEN, owner="own_small",
     ),  # fmt: skip
     "deals.negotiate": row(
         "/deals/{order_match}/negotiate", "POST", large_firm=HIDDEN, owner="own_large"
@@ -321,7 +322,9 @@ STAFF_ENDPOINTS: dict[str, Row] = {
 
 # The open market (webapp/market.py): tests/webapp/access_market.py.
 MARKET_ENDPOINTS = market_rows(row, OK, MOVED, DENY, HIDDEN)
-ALL_ROWS = {**ENDPOINTS, **STAFF_ENDPOINTS, **MARKET_ENDPOINTS}
+# The financing zone (webapp/financing.py): tests/webapp/access_financing.py.
+FINANCING_ENDPOINTS = {**financing_rows(row, OK, MOVED, DENY, HIDDEN), **financing_staff_rows(staff_only, HIDDEN)}
+ALL_ROWS = {**ENDPOINTS, **STAFF_ENDPOINTS, **MARKET_ENDPOINTS, **FINANCING_ENDPOINTS}
 IGNORED = {"static"}  # files, the same for everyone
 
 
@@ -352,7 +355,8 @@ def world(factory, session):
     own_large = factory.user("large_firm", username="own_large")
     own_small = factory.user("small_firm", username="own_small")
     own_service = factory.user("service_org", username="own_service")
-    for role in ("large_firm", "small_firm", "service_org", "staff", "admin"):
+    own_fin = factory.user("financial_institution", username="own_fin")
+    for role in ("large_firm", "small_firm", "service_org", "financial_institution", "staff", "admin"):
         factory.user(role, username=role)
     rival = factory.user("small_firm", username="rival_small")
 
@@ -403,6 +407,7 @@ def world(factory, session):
     session.add(mentoring)
     factory.ranking("firm", own_small.company_id, [mentor.id], scores=[0.5])
     market = market_world(factory, session, own_large, own_small, rival, title)
+    market.update(financing_world(factory, session, own_large, own_small, own_fin, title))
     note = Notification(user_id=own_small.id, kind="invitation", params={"title": title("通知"), "firm": "x"},
                         link=f"/deals/{order_match.id}")  # fmt: skip
     session.add(note)
@@ -442,7 +447,9 @@ def _snapshot(session) -> list:
     ]
     packages = [(p.id, p.status, p.quota_used) for p in session.scalars(select(ServicePackage))]
     mentoring = [(m.id, m.status, m.note) for m in session.scalars(select(MentorSession).order_by(MentorSession.id))]
-    return [matches, contracts, packages, mentoring]
+    financing = [(a.id, a.status, tuple((o.id, o.status) for o in a.offers))
+                 for a in session.scalars(select(FinancingApplication).order_by(FinancingApplication.id))]  # fmt: skip
+    return [matches, contracts, packages, mentoring, financing]
 
 
 def _wait_for_background_jobs() -> None:

@@ -1,7 +1,7 @@
 """mentors: start-up mentors, their sessions with small firms, the mentor role, mentor rankings (issue 14)
 
 Revision ID: 0013_mentors
-Revises: 0008_search_attachments
+Revises: 0012_financing
 Create Date: 2026-11-27
 
 - `mentor` (创业导师): expertise, industries, regions, availability, bio, an optional login, `is_composed`;
@@ -18,12 +18,14 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_mentors"
-down_revision = "0008_search_attachments"
+down_revision = "0012_financing"
 branch_labels = None
 depends_on = None
 
-OLD_ROLES = "role IN ('large_firm', 'small_firm', 'service_org', 'staff', 'admin')"
-NEW_ROLES = "role IN ('large_firm', 'small_firm', 'service_org', 'staff', 'admin', 'mentor')"
+OLD_ROLES = "role IN ('large_firm', 'small_firm', 'service_org', 'financial_institution', 'staff', 'admin')"
+NEW_ROLES = (
+    "role IN ('large_firm', 'small_firm', 'service_org', 'financial_institution', 'staff', 'admin', 'mentor')"
+)
 OLD_COMPANY = "role IN ('staff', 'admin') OR company_id IS NOT NULL"
 NEW_COMPANY = "role IN ('staff', 'admin', 'mentor') OR company_id IS NOT NULL"
 OLD_KINDS = "posting_kind IN ('order', 'listing', 'demand', 'package')"
