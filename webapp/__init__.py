@@ -78,6 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(accounts.bp)
     app.register_blueprint(staff_mail.bp)
+    from webapp import api  # the JSON API under /api/v1, its docs, and the API tokens settings page
+
+    api.init_app(app)
 
     @app.get("/health")
     def health():
