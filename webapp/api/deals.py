@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 from qianfan import dealroom, deals, recommendations
 from webapp.api import etags, schemas
 from webapp.api.auth import authenticate, require_role
-from webapp.api.common import page_request_from, with_errors
+from webapp.api.common import body, page_request_from, with_errors
 from webapp.database import commit, get_session
 
 bp = Blueprint("api_deals", __name__, url_prefix="",
@@ -120,7 +120,7 @@ def _register_move(endpoint, part, roles, body_schema, call, summary) -> None:
 
     view.__name__ = f"move_{endpoint}"
     if body_schema is not None:
-        view = bp.arguments(body_schema)(view)
+        view = body(bp, body_schema)(view)
     bp.route(f"/deals/<int:match_id>/{part}", methods=["POST"], endpoint=endpoint)(view)
 
 
@@ -129,7 +129,7 @@ for _move in MOVES:
 
 
 @bp.route("/deals/<int:match_id>/contract", methods=["POST"], endpoint="create_contract")
-@bp.arguments(schemas.ContractIn)
+@body(bp, schemas.ContractIn)
 @bp.response(201, schemas.ContractOut, headers=etags.ETAG_HEADER)
 @with_errors(bp, 403, 404, 409, 422)
 def create_contract(data, match_id: int):
@@ -154,7 +154,7 @@ def messages(match_id: int):
 
 
 @bp.route("/deals/<int:match_id>/messages", methods=["POST"], endpoint="post_message")
-@bp.arguments(schemas.MessageIn)
+@body(bp, schemas.MessageIn)
 @bp.response(201, schemas.MessageOut)
 @with_errors(bp, 403, 404, 409, 422)
 def post_message(data, match_id: int):
@@ -191,7 +191,7 @@ def confirm_contract(contract_id: int):
 
 
 @bp.route("/contracts/<int:contract_id>/advance", methods=["POST"], endpoint="advance_contract")
-@bp.arguments(schemas.AdvanceIn)
+@body(bp, schemas.AdvanceIn)
 @bp.response(200, schemas.ContractOut, headers=etags.ETAG_HEADER)
 @bp.doc(parameters=[etags.IF_MATCH])
 @with_errors(bp, 403, 404, 409, 412, 422)

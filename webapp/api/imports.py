@@ -3,7 +3,9 @@ its job, read the refused rows with every reason (qianfan.importing through the 
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
+from flask_smorest import abort
+from marshmallow import ValidationError
 from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
@@ -41,16 +43,41 @@ def _import_job(job_id: str):
     return job
 
 
+UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["kind", "file"], "additionalProperties": False,
+    "properties": {
+        "kind": {"type": "string", "enum": list(schemas.IMPORT_KINDS)},
+        "skip_invalid": {"type": "boolean", "description": "Import the valid rows and list the others."},
+        "dry_run": {"type": "boolean", "description": "Only check the file; import nothing."},
+        "file": {"type": "string", "format": "binary", "description": "XLSX, CSV or JSON."},
+    },
+}}}}  # fmt: skip
+
+
+def _upload_args() -> tuple[dict, object]:
+    """The multipart form's fields and its file, checked as the schema says (422 naming each field)."""
+    problems = {}
+    try:
+        form = schemas.ImportIn().load(request.form.to_dict())
+    except ValidationError as err:
+        form, problems = {}, dict(err.messages)
+    upload = request.files.get("file")
+    if upload is None:
+        problems["file"] = ["Missing data for required field."]
+    if problems:
+        abort(422, messages=problems)
+    return form, upload
+
+
 @bp.route("", methods=["POST"], endpoint="create")
-@bp.arguments(schemas.ImportIn, location="form")
-@bp.arguments(schemas.ImportFile, location="files")
 @bp.response(202, schemas.JobOut)
+@bp.doc(requestBody=UPLOAD_BODY)
 @with_errors(bp, 403, 413, 422)
-def create(form, files):
+def create():
     """Upload one file of `kind` (multipart/form-data); the import runs as a job. Over IMPORT_MAX_BYTES
     (20 MB by default) is 413. Without skip_invalid nothing is imported if any row is refused."""
     require_role(*STAFF)
-    upload = files["file"]
+    form, upload = _upload_args()
     limit = current_app.config["IMPORT_MAX_BYTES"]
     data = upload.read(limit + 1)
     if len(data) > limit:

@@ -18,7 +18,7 @@ from flask_smorest import Blueprint
 from qianfan import postings, recommendations
 from webapp.api import etags, schemas
 from webapp.api.auth import authenticate, require_role
-from webapp.api.common import page_request_from, with_errors
+from webapp.api.common import body, page_request_from, with_errors
 from webapp.database import commit, get_session
 from webapp.firm_jobs import DeferredRematch
 
@@ -146,7 +146,6 @@ def make_blueprint(kind: Kind) -> Blueprint:
         return posting, 200, etags.headers(posting)
 
     def move(endpoint: str, path: str, summary: str, body_schema, call):
-        @bp.route(f"/<int:posting_id>/{path}", methods=["POST"], endpoint=endpoint)
         @bp.response(200, kind.schema_out, headers=etags.ETAG_HEADER)
         @bp.doc(summary=summary, parameters=[etags.IF_MATCH])
         @with_errors(bp, 403, 404, 409, 412, *((422,) if body_schema else ()))
@@ -160,9 +159,10 @@ def make_blueprint(kind: Kind) -> Blueprint:
             rematch.start()
             return posting, 200, etags.headers(posting)
 
+        view.__name__ = f"{kind.name}_{endpoint}"
         if body_schema is not None:
-            view = bp.arguments(body_schema)(view)
-        return view
+            view = body(bp, body_schema)(view)
+        bp.route(f"/<int:posting_id>/{path}", methods=["POST"], endpoint=endpoint)(view)
 
     move("submit", "submit", "Send a draft (or a rejected one, edited) to staff for screening.", None,
          lambda s, pid, _data, _r: postings.submit_posting(s, current_user, kind.name, pid))

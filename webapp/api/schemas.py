@@ -9,7 +9,7 @@ and read by the importer's parser; amounts come back as decimal strings in yuan.
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from models.company import SIZE_CLASSES
 from models.deal import MATCH_STATUSES
@@ -415,17 +415,10 @@ class MessageList(Schema):
 IMPORT_KINDS = ("companies", "orders", "listings", "packages", "demands", "notices")
 
 
-class ImportIn(Schema):
-    class Meta:
-        unknown = EXCLUDE  # multipart forms carry the file beside the fields
-
+class ImportIn(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(IMPORT_KINDS))
     skip_invalid = fields.Boolean(load_default=False)
     dry_run = fields.Boolean(load_default=False)
-
-
-class ImportFile(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
 class JobOut(Schema):
