@@ -4,10 +4,9 @@ its job, read the refused rows with every reason (qianfan.importing through the 
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_smorest import abort
-from marshmallow import ValidationError
 from flask_login import current_user
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
+from marshmallow import ValidationError
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from models.errors import DomainError
