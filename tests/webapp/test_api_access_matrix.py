@@ -140,9 +140,10 @@ def test_every_api_operation_has_a_row(app):
 
 
 @pytest.fixture
-def api_tokens(world, session):
-    from models import User
+def api_tokens(world, session):  # noqa: F811
     from sqlalchemy import select
+
+    from models import User
 
     users = [session.scalar(select(User).where(User.username == name)) for name in USERS]
     tokens = make_tokens(session, users)
