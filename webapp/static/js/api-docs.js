@@ -90,7 +90,8 @@
       }
     });
     const codes = Object.keys(op.responses || {}).join(" · ");
-    return el("details", { class: "api-op" }, [
+    const id = ("op-" + method + path).replace(/[^a-z0-9]+/gi, "-").replace(/-$/, "");
+    return el("details", { class: "api-op", id: id }, [
       el("summary", {}, [
         el("span", { class: "method method-" + method, text: method.toUpperCase() }),
         el("code", { text: " " + path + " " }),
