@@ -89,6 +89,20 @@ def api_world(factory, session):
                     "service_match": service_match.id, "contract": contract.id}  # fmt: skip
 
 
+def _property_test(operation, mode, examples, path_parameters, headers, statuses):
+    """One operation's hypothesis test: generated requests sent with `headers`, every check but one."""
+
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def run(case):
+        response = case.call_and_validate(headers={**(case.headers or {}), **headers},
+                                          excluded_checks=[positive_data_acceptance])  # fmt: skip
+        statuses.setdefault(operation.label, Counter())[response.status_code] += 1
+
+    return run
+
+
 def test_every_operation_keeps_to_the_openapi_file(app, api_world):
     app.config["API_RATE_LIMIT"] = 0  # generated requests come fast: no limit here
     from qianfan.apitokens.ratelimit import counter_for
@@ -106,21 +120,15 @@ def test_every_operation_keeps_to_the_openapi_file(app, api_world):
         if "{" in operation.path:
             runs.append((GenerationMode.POSITIVE, EXAMPLES[GenerationMode.POSITIVE], own_ids(operation.path, world)))
         for mode, examples, path_parameters in runs:
-
-            @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
-            @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
-                      suppress_health_check=list(HealthCheck))  # fmt: skip
-            def run(case, headers=headers, label=operation.label):
-                response = case.call_and_validate(headers={**(case.headers or {}), **headers},
-                                                  excluded_checks=[positive_data_acceptance])
-                statuses.setdefault(label, Counter())[response.status_code] += 1
-
+            run = _property_test(operation, mode, examples, path_parameters, headers, statuses)
             try:
                 run()
             except (Exception, BaseExceptionGroup) as err:  # noqa: BLE001 - each reported with its operation
                 failures[f"{operation.label} ({mode.value}, {path_parameters})"] = str(err)[:2000]
     spec = app.extensions["qianfan_api"].spec.to_dict()
     documented = sum(1 for item in spec["paths"].values() for method in item if method != "parameters")
-    assert len(operations) == documented and set(statuses) == {op.label for op in operations}
-    print({label: dict(counts) for label, counts in statuses.items()})
     assert not failures, "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+    assert len(operations) == documented and set(statuses) == {op.label for op in operations}
+    # The generated requests reached the services, not only the token and role checks.
+    succeeded = {label for label, counts in statuses.items() if any(200 <= s < 300 for s in counts)}
+    assert len(succeeded) >= len(operations) // 2, sorted(set(statuses) - succeeded)
