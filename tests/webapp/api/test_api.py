@@ -148,3 +148,27 @@ def test_the_deal_loop_through_the_api(client, tokens, factory, session, api_use
     assert [m["body"] for m in client.get(f"/api/v1/deals/{deal['id']}/messages", headers=big).get_json()["items"]] == ["何时交付？"]
     session.expire_all()
     assert session.get(Match, deal["id"]).status == "contract_signed"
+
+
+def test_staff_import_a_file_follow_its_job_and_read_the_refused_rows(app, client, tokens):
+    import io
+
+    headers = tokens.headers("staff")
+    text = ("供应企业,供给名称,服务区域,最大承接金额\n北京千帆示例科技有限公司,水务监测,北京市海淀区,50万元\n"
+            "北京千帆示例科技有限公司,管网巡检,火星省,很多钱\n")  # fmt: skip
+    started = client.post("/api/v1/imports", headers=headers, content_type="multipart/form-data",
+                          data={"kind": "listings", "skip_invalid": "true",
+                                "file": (io.BytesIO(text.encode("utf-8")), "供给.csv")})  # fmt: skip
+    assert started.status_code == 202, started.get_data(as_text=True)
+    job = client.get(started.headers["Location"], headers=headers).get_json()  # the queue runs at once in tests
+    assert job["state"] == "finished" and job["report"]["inserted"] == 1 and job["report"]["rejected_count"] == 1
+    rows = client.get(f"{started.headers['Location']}/rejected", headers=headers).get_json()
+    assert rows["paging"]["total"] == 1 and rows["items"][0]["cells"]["服务区域"] == "火星省"
+    assert {p["field"] for p in rows["items"][0]["problems"]} >= {"regions", "max_contract"}
+    # The size cap: a file over IMPORT_MAX_BYTES is 413 in the one error shape, and nothing starts.
+    app.config["IMPORT_MAX_BYTES"] = 10
+    big = client.post("/api/v1/imports", headers=headers, content_type="multipart/form-data",
+                      data={"kind": "listings", "file": (io.BytesIO(text.encode("utf-8")), "供给.csv")})  # fmt: skip
+    _error(big, 413)
+    # Firms do not import.
+    _error(client.post("/api/v1/imports", headers=tokens.headers("large_firm"), data={}), 403)
