@@ -71,8 +71,9 @@ def test_every_error_under_api_has_the_one_shape(client, tokens):
 def test_tokens_are_checked_scoped_and_never_a_cookie(app, client, tokens, session, api_users):
     assert _error(client.get("/api/v1/orders"), 401)["code"] == "unauthorized"
     _error(client.get("/api/v1/orders", headers={"Authorization": "Bearer qf_made-up"}), 401)
-    # A read token reads, and may not write.
-    assert client.get("/api/v1/orders", headers=tokens.headers("large_firm", "read")).status_code == 200
+    # A read token reads, and may not write; no answer of the API sets a cookie.
+    read = client.get("/api/v1/orders", headers=tokens.headers("large_firm", "read"))
+    assert read.status_code == 200 and "Set-Cookie" not in read.headers
     _error(client.post("/api/v1/orders", json=ORDER, headers=tokens.headers("large_firm", "read")), 403)
     # A logged-in browser session is no key to the API.
     client.login("large_firm")
