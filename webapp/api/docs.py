@@ -24,7 +24,7 @@ since). Lists take page, per_page (at most 100) and sort (a key, "-key" descendi
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(current_app.extensions["qianfan_api"].spec.to_dict())
+    return jsonify(current_app.extensions["qianfan_api"].openapi())
 
 
 @bp.get("/docs")
