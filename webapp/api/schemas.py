@@ -48,14 +48,6 @@ class Strict(Schema):
     """Unknown fields are an error: a typo in a field name must not be silently ignored."""
 
 
-class Named(Schema):
-    """A code with its name in both languages."""
-
-    code = fields.String(required=True)
-    zh = fields.String(required=True)
-    en = fields.String(required=True)
-
-
 def named(code: str | None, name_of) -> dict | None:
     if not code:
         return None
