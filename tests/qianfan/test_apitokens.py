@@ -52,3 +52,38 @@ def test_the_rate_limit_counts_per_key_and_window():
     assert [counter.hit("a", now=120.0) for _ in range(3)] == [0, 0, 60]
     assert counter.hit("b", now=150.0) == 0 and counter.hit("a", now=170.5) == 10
     assert counter.hit("a", now=180.0) == 0  # a new window
+
+
+def test_the_rate_limit_in_redis_is_shared_by_every_counter_on_it(tmp_path):
+    """Two counters on one Redis (two server processes) share each token's count."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    from qianfan.apitokens.ratelimit import counter_for
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server (apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)], stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        settings = {"API_RATE_LIMIT": 2, "API_RATE_WINDOW_SECONDS": 60,
+                    "API_RATE_LIMIT_URL": f"redis://127.0.0.1:{port}/0"}  # fmt: skip
+        first, second = counter_for(settings), counter_for(settings)
+        for _ in range(100):  # bounded: the server is up within a second
+            try:
+                first._redis.ping()
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                time.sleep(0.02)
+        assert [first.hit("7", now=60.0), second.hit("7", now=61.0)] == [0, 0]
+        assert second.hit("7", now=90.0) == 30 and first.hit("8", now=90.0) == 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
