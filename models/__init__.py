@@ -15,6 +15,7 @@ Glossary (the Chinese terms the programme uses):
 """
 
 from models.account_token import AccountToken
+from models.api_token import ApiToken
 from models.audit import AuditEvent
 from models.base import Base
 from models.company import Company, CompanyQualification
@@ -34,6 +35,7 @@ from models.user import User
 
 __all__ = [
     "AccountToken",
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "Base",

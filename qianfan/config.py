@@ -135,6 +135,11 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SECURE": True,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_DURATION": 12 * 3600,
+    # The JSON API (webapp.api, docs/notes-api.md): requests allowed per token and window; counted in the
+    # Redis named by API_RATE_LIMIT_URL (redis://...) when set, else in each server process's memory.
+    "API_RATE_LIMIT": 120,
+    "API_RATE_WINDOW_SECONDS": 60,
+    "API_RATE_LIMIT_URL": "",
     # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host (0: served directly).
     "TRUSTED_PROXIES": 0,
     "CONTENT_SECURITY_POLICY": (

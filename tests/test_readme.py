@@ -35,3 +35,63 @@ def test_the_readme_shows_two_screenshots_that_are_in_docs():
     assert len(images) >= 2
     for image in images:
         assert image.startswith("docs/") and (ROOT / image).is_file(), image
+
+
+def _curl_requests(section: str) -> list[dict]:
+    """The README's curl lines as requests: method, path, headers, JSON body."""
+    import shlex
+
+    found = []
+    for line in re.findall(r"(?m)^curl .+$", section):
+        words, request = shlex.split(line)[1:], {"method": "GET", "headers": {}, "body": None}
+        while words:
+            word = words.pop(0)
+            if word == "-X":
+                request["method"] = words.pop(0)
+            elif word == "-H":
+                name, _, value = words.pop(0).partition(": ")
+                request["headers"][name] = value
+            elif word == "-d":
+                request["body"] = words.pop(0)
+            else:
+                request["url"] = word.removeprefix("http://127.0.0.1:5000")
+        found.append(request)
+    return found
+
+
+def test_the_api_examples_of_the_readme_work_as_written(app, factory, session):
+    """A large firm's system posts an order, submits it and, once published and matched, reads its
+    candidates: the README's own curl lines, sent to the app."""
+    import json
+
+    from qianfan.apitokens import create_token
+    from qianfan.screening import publish
+
+    section = _section("API (JSON, /api/v1)")
+    first, submit, candidates = _curl_requests(section)
+    buyer = factory.user("large_firm")
+    staff = factory.user("staff")
+    token = create_token(session, buyer, "采购系统", "write")[1]
+    session.commit()
+    client = app.test_client()
+
+    def send(request, order=None):
+        url = request["url"].replace("$ORDER", str(order))
+        headers = {k: v.replace("$TOKEN", token) for k, v in request["headers"].items()}
+        return client.open(url, method=request["method"], headers=headers, data=request["body"])
+
+    created = send(first)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    order = created.get_json()
+    assert order["status"] == "draft" and order["budget_yuan"] == "7460365.00"
+    assert json.loads(first["body"])["title"] == order["title"]
+    assert send(submit, order["id"]).get_json()["status"] == "submitted"
+    # Staff publish it and the matcher ranks a supplier for it (as the screening page and a rematch do).
+    listing = factory.listing(status="published", title="水务物联网监测系统")
+    publish(session, staff, "order", order["id"])
+    factory.ranking("order", order["id"], [listing.id], scores=[0.8])
+    session.commit()
+    answer = send(candidates, order["id"])
+    assert answer.status_code == 200
+    entries = answer.get_json()["items"]
+    assert [e["listing"]["id"] for e in entries] == [listing.id] and entries[0]["reasons"]["terms"]

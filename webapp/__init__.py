@@ -77,6 +77,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         opendata.bp,
     ):
         app.register_blueprint(blueprint)
+    from webapp import api  # the JSON API under /api/v1, its docs, and the API tokens settings page
+
+    api.init_app(app)
 
     @app.get("/health")
     def health():

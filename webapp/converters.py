@@ -18,7 +18,12 @@ MAX_ID = 2**31 - 1
 class IdConverter(IntegerConverter):
     """`int` for ids: ASCII digits only, at most ten of them, at most `MAX_ID`; anything else is 404."""
 
-    regex = r"[0-9]{1,10}"
+    # At most MAX_ID in the pattern itself, not only in `to_python`: a path with rules of several methods
+    # (GET and PATCH of one API object) then answers 404 for such an id, not 405 from the other rule.
+    regex = (
+        r"(?:[0-9]{1,9}|[01][0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+        r"|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])"
+    )
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False) -> None:  # noqa: A002
         upper = MAX_ID if max is None or max > MAX_ID else max

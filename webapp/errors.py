@@ -44,16 +44,25 @@ def translate(err: DomainError) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # Under /api every error has the API's one JSON shape, in both languages (webapp.api.errors).
+    from webapp.api import errors as api_errors
+
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
+        if api_errors.wants_api_error():
+            return api_errors.http_error(err)
         return _render(400, gettext("The form expired or was not sent from this site. Please try again."))
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
+        if api_errors.wants_api_error():
+            return api_errors.domain_error(err)
         return _render(err.http_status, translate(err))
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        if api_errors.wants_api_error():
+            return api_errors.http_error(err)
         messages = {
             403: gettext("You do not have access to this page."),
             404: gettext("This page does not exist, or it is not yours to see."),
@@ -64,5 +73,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
+        if api_errors.wants_api_error():
+            return api_errors.unexpected(err)
         log.exception("unhandled error on %s", request.path)
         return _render(500, gettext("Something went wrong on our side. The error has been logged."))

@@ -65,7 +65,8 @@ def _add_headers(response: Response) -> Response:
     if request.endpoint not in STATIC_CACHE_EXEMPT and not response.cache_control.public:
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)
-        headers.pop("ETag", None)
+        if not request.path.startswith("/api/"):  # the API's ETags guard writes (webapp.api.etags)
+            headers.pop("ETag", None)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

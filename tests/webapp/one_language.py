@@ -18,7 +18,9 @@ from babel.messages.pofile import read_po
 from qianfan.translations import PO_FILE
 
 # Words that may stand in a Chinese page: the language switch, file formats, standards, units.
-ALLOWED_ASCII = {"english", "csv", "xlsx", "json", "json lines", "iso", "gb/t", "id", "ok", "n", "m", "k"}
+# "Authorization: Bearer" is the HTTP header an API token is sent in, the same in both languages.
+ALLOWED_ASCII = {"english", "csv", "xlsx", "json", "json lines", "iso", "gb/t", "id", "ok", "n", "m", "k",
+                 "authorization", "bearer"}
 # The brand is written in both scripts on every page.
 ALLOWED_CHINESE = {"千帆"}
 _WORD = re.compile(r"[\w\-]")

@@ -85,18 +85,29 @@ def test_an_id_no_row_can_have_is_404_on_every_route_before_any_view_runs(app, c
 
 
 @pytest.mark.parametrize("role", ["large_firm", "small_firm", "service_org", "staff"])
-def test_the_largest_id_reaches_the_views_and_is_not_found_not_an_error(app, client, firms, role):
+def test_the_largest_id_reaches_the_views_and_is_not_found_not_an_error(
+    app, client, firms, role, session
+):
+    from qianfan.apitokens import create_token
+
     _login(client, role)
+    # The JSON API (/api/v1) takes a bearer token instead of the session.
+    token = {"Authorization": f"Bearer {create_token(session, firms[role], 'test', 'write')[1]}"}
+    session.commit()
     answers = {}
     for rule in _id_rules(app):
         for method in _methods(rule):
             url = _url(rule, str(MAX_ID))
-            response = (
-                client.get(url) if method == "GET" else client.submit(url, {"ids": [str(MAX_ID)]})
-            )
+            if url.startswith("/api/"):
+                response = client.open(url, method=method, json={}, headers=token)
+            else:
+                response = (
+                    client.get(url) if method == "GET" else client.submit(url, {"ids": [str(MAX_ID)]})
+                )
             answers[f"{method} {rule.rule}"] = response.status_code
     assert 500 not in answers.values(), answers
-    assert {404, 403} >= set(answers.values()) - {302, 405, 409}, answers
+    # 422: the API names a missing field of the body before it looks the id up.
+    assert {404, 403} >= set(answers.values()) - {302, 405, 409, 422}, answers
 
 
 def test_bulk_screening_ignores_ids_no_row_can_have(client, firms, factory, session):

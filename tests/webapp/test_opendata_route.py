@@ -61,4 +61,4 @@ def test_public_data_is_cacheable_and_sets_no_cookie_even_for_a_logged_in_user(a
 def test_bad_parameters_get_one_clear_json_error(app, world, query, field):
     response = app.test_client().get(f"/api/v1/ocds/releases?{query}", headers={"Accept-Language": "en"})
     assert response.status_code == 422
-    assert response.get_json()["error"].startswith(field)
+    assert response.get_json()["error"]["fields"][0]["field"] == field
