@@ -326,9 +326,8 @@ API_PAGES: dict[str, Row] = {
     "api_tokens.index": everyone("/account/api-tokens/"),
     "api_tokens.create": everyone("/account/api-tokens/", 422, "POST"),
     "api_tokens.revoke": everyone("/account/api-tokens/999999/revoke", HIDDEN, "POST"),
-    "api_docs.openapi": row("/api/v1/openapi.json", anonymous=OK, large_firm=OK, small_firm=OK,
-                            service_org=OK, staff=OK),
-    "api_docs.page": row("/api/v1/docs", anonymous=OK, large_firm=OK, small_firm=OK, service_org=OK, staff=OK),
+    "api_docs.openapi": everyone("/api/v1/openapi.json", anonymous=OK),
+    "api_docs.page": everyone("/api/v1/docs", anonymous=OK),
 }
 
 # The open market (webapp/market.py): tests/webapp/access_market.py.
