@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from models.errors import DomainError, Forbidden, NotFound
 from qianfan import dealroom, deals, recommendations
 from webapp.access import roles_required
 from webapp.database import commit, get_session
-from webapp.errors import translate
+from webapp.moves import run_move
 from webapp.pagination import page_request
 
 bp = Blueprint("deals", __name__)
@@ -82,15 +81,7 @@ def _back(default: str):
 def _run(do, done, default: str):
     """Run one move; success commits and says so (`done(result)`), a refused move says why; a deal that is
     not the user's stays a 404 (or 403 for the wrong side), so the matrix of access rules holds."""
-    try:
-        result = do(get_session())
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as err:
-        flash(translate(err), "error")
-    else:
-        commit()
-        flash(done(result), "success")
+    run_move(do, done)
     return _back(default)
 
 

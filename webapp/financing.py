@@ -22,6 +22,7 @@ from webapp.access import roles_required, staff_required
 from webapp.converters import parse_id
 from webapp.database import commit, get_session
 from webapp.errors import translate
+from webapp.moves import run_move
 
 bp = Blueprint("financing", __name__)
 
@@ -79,15 +80,7 @@ def show(application_id: int):
 
 def _run(do, done: str, application_id: int):
     """One move: success commits and says so; a refused move says why; someone else's is a 404 (or 403)."""
-    try:
-        do(get_session())
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as err:
-        flash(translate(err), "error")
-    else:
-        commit()
-        flash(done, "success")
+    run_move(do, done)
     return redirect(url_for("financing.show", application_id=application_id))
 
 

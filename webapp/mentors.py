@@ -22,6 +22,7 @@ from qianfan.reading import names
 from webapp.access import roles_required, staff_required
 from webapp.database import commit, get_session
 from webapp.errors import translate
+from webapp.moves import run_move
 from webapp.pagination import page_request
 
 bp = Blueprint("mentors", __name__)
@@ -114,15 +115,7 @@ def session_show(session_id: int):
 
 def _move(session_id: int, do, done: str):
     """Run one move; a refused one is said on the session's page; another's session stays a 404."""
-    try:
-        do(get_session())
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as err:
-        flash(translate(err), "error")
-    else:
-        commit()
-        flash(done, "success")
+    run_move(do, done)
     return redirect(url_for("mentors.session_show", session_id=session_id))
 
 

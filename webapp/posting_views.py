@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ingest import columns
 from ingest.values import parse_whole_number
-from models.errors import DomainError, Forbidden, NotFound
+from models.errors import DomainError
 from models.posting import LISTING_KINDS, ORDER_KINDS, SERVICE_CATEGORIES
 from qianfan import postings
 from webapp.access import roles_required
@@ -29,6 +29,7 @@ from webapp.database import commit, get_session
 from webapp.errors import translate
 from webapp.firm_jobs import DeferredRematch
 from webapp.formatting import LABELS
+from webapp.moves import run_move
 from webapp.pagination import page_request
 
 
@@ -233,15 +234,7 @@ def register(bp: Blueprint, kind: str, role: str, prefix: str) -> None:
     def _act(posting_id: int, do, done: str):
         """Run one move (`do(session, rematch)`), then say how it went on the posting's page."""
         rematch = DeferredRematch()
-        try:
-            do(get_session(), rematch)
-        except (NotFound, Forbidden):
-            raise
-        except DomainError as err:
-            flash(translate(err), "error")
-        else:
-            commit()
-            flash(done, "success")
+        if run_move(lambda session: do(session, rematch), done):
             return back(posting_id, rematch.start())
         return back(posting_id)
 
