@@ -12,11 +12,10 @@ import threading
 import pytest
 
 from ingest.credit_code import check_character
+from tests.browser.people import PHONE, WIDE, log_in, new_page
 from tests.mailserver import MailServer
 from tests.webapp.one_language import other_language
 
-WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 375, "height": 812}
 CODE = "91110108MA01B2C3D" + check_character("91110108MA01B2C3D")
 LINK = re.compile(r"https?://[^/\s]+(/\S+)")
 
@@ -44,20 +43,6 @@ def server(live_db, mail):
     app.extensions["qianfan_db"].dispose()
 
 
-def _context(chromium, base, viewport=WIDE):
-    page = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=base).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
-
-
-def _login(page, username, password="secret-pass-1"):
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-
 def _shot(page, directory, name: str) -> None:
     """The page at 1366 px and at 375 px, in Chinese only, not wider than a phone on the phone."""
     for label, viewport in (("1366", WIDE), ("375", PHONE)):
@@ -80,7 +65,7 @@ def test_a_firm_signs_up_is_verified_by_staff_and_then_publishes(chromium, serve
     with live_db.session_scope() as session:
         Factory(session).user("staff", username="staff", display_name="项目办小王")
 
-    firm = _context(chromium, server)
+    firm = new_page(chromium, server)
     firm.goto("/login")
     firm.click("text=企业注册")
     firm.select_option("select[name=kind]", "small_firm")
@@ -103,7 +88,7 @@ def test_a_firm_signs_up_is_verified_by_staff_and_then_publishes(chromium, serve
     assert "企业注册成功" in firm.inner_text("main")
     assert "wangfang" in mail.to("wang@xinghe.cn")[0].get_content()
 
-    _login(firm, "wangfang", "Xinghe-2026-ok")
+    log_in(firm, "wangfang", "Xinghe-2026-ok")
     firm.goto("/company/users")
     assert "等待项目工作人员审核" in firm.inner_text("main")
     _shot(firm, screenshots, "colleagues-pending")
@@ -120,8 +105,8 @@ def test_a_firm_signs_up_is_verified_by_staff_and_then_publishes(chromium, serve
         firm.click(f'form[action="/supply/listings/{listing_id}/submit"] button[type=submit]')
     assert "等待项目工作人员审核" in firm.inner_text("main")
 
-    staff = _context(chromium, server)
-    _login(staff, "staff")
+    staff = new_page(chromium, server)
+    log_in(staff, "staff")
     staff.click("nav >> text=新注册企业")
     assert CODE in staff.inner_text("main") and "wang@xinghe.cn" in staff.inner_text("main")
     _shot(staff, screenshots, "staff-new-firms")
@@ -142,7 +127,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(chromium, server
 
     with live_db.session_scope() as session:
         Factory(session).user("small_firm", username="li", display_name="李工", email="li@example.cn")
-    page = _context(chromium, server)
+    page = new_page(chromium, server)
     page.goto("/login")
     page.click("text=忘记密码？")
     _shot(page, screenshots, "forgot-password")
@@ -158,7 +143,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(chromium, server
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     assert "密码已修改" in page.inner_text("main")
-    _login(page, "li", "Brand-new-2026")
+    log_in(page, "li", "Brand-new-2026")
     assert "李工" in page.inner_text("header")
     page.goto(_link(message))
     assert "已被使用" in page.inner_text("main")
@@ -172,8 +157,8 @@ def test_a_colleague_invited_by_the_company_admin_joins_the_company(chromium, se
         boss = Factory(session).user("large_firm", username="boss", display_name="赵总", email="boss@big.cn",
                                      company_admin=True)  # fmt: skip
         boss.company.name = "北京市政路桥集团有限公司"
-    admin = _context(chromium, server)
-    _login(admin, "boss")
+    admin = new_page(chromium, server)
+    log_in(admin, "boss")
     admin.click("nav >> text=同事")
     admin.fill("input[name=display_name]", "钱工")
     admin.fill("input[name=email]", "qian@big.cn")
@@ -184,7 +169,7 @@ def test_a_colleague_invited_by_the_company_admin_joins_the_company(chromium, se
     [invitation] = mail.to("qian@big.cn")
     assert "赵总" in invitation["Subject"]
 
-    newcomer = _context(chromium, server)
+    newcomer = new_page(chromium, server)
     newcomer.goto(_link(invitation))
     assert "北京市政路桥集团有限公司" in newcomer.inner_text("main")
     _shot(newcomer, screenshots, "join")
@@ -193,7 +178,7 @@ def test_a_colleague_invited_by_the_company_admin_joins_the_company(chromium, se
     newcomer.fill("input[name=confirm]", "Qian-pass-2026")
     with newcomer.expect_navigation():
         newcomer.click("main form button[type=submit]")
-    _login(newcomer, "qian", "Qian-pass-2026")
+    log_in(newcomer, "qian", "Qian-pass-2026")
     newcomer.goto("/company/users")
     text = newcomer.inner_text("main")
     assert "赵总" in text and "钱工" in text and "邀请同事" not in text

@@ -13,11 +13,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from tests.browser.people import PHONE, WIDE, log_in, new_page
 from tests.mailserver import MailServer
 from tests.webapp.one_language import other_language
-
-WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
@@ -66,20 +64,6 @@ def market(live_db):
         return {"order": order.id, "listing": listing.id, "rival_match": rival_match.id}
 
 
-def _page(chromium, base):
-    page = chromium.new_context(viewport=WIDE, locale="zh-CN", base_url=base).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
-
-
-def _login(page, username):
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "secret-pass-1")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-
 def _unread(page) -> int:
     badge = page.query_selector("header .unread-count")
     return int(badge.inner_text()) if badge else 0
@@ -120,8 +104,8 @@ def test_both_sides_move_the_deal_to_a_signed_contract_and_are_told_each_step(
 ):
     from models import Contract, Match
 
-    supplier = _page(chromium, server)
-    _login(supplier, "supplier")
+    supplier = new_page(chromium, server)
+    log_in(supplier, "supplier")
     supplier.goto("/supply/recommended")
     assert "道路智能巡检系统采购" in supplier.inner_text("main")
     _post(supplier, f"/deals/pair/order/{market['order']}/{market['listing']}/interest")
@@ -129,8 +113,8 @@ def test_both_sides_move_the_deal_to_a_signed_contract_and_are_told_each_step(
         match_id = session.scalar(select(Match.id).where(Match.listing_id == market["listing"]))
     deal = f"/deals/{match_id}"
 
-    buyer = _page(chromium, server)
-    _login(buyer, "buyer")
+    buyer = new_page(chromium, server)
+    log_in(buyer, "buyer")
     assert _unread(buyer) == 2  # the rival's interest and this one
     _open_newest(buyer, "北京星河智能科技有限公司")
     assert buyer.url.endswith(deal)
@@ -168,8 +152,8 @@ def test_both_sides_move_the_deal_to_a_signed_contract_and_are_told_each_step(
     assert "千帆：合同已签约" in _subjects(mail, "li@small.cn")
     assert "千帆：您洽谈中的订单已与其他供应商签约" in _subjects(mail, "wang@rival.cn")
 
-    rival = _page(chromium, server)
-    _login(rival, "rival")
+    rival = new_page(chromium, server)
+    log_in(rival, "rival")
     rival.click("header .inbox-link")
     assert "已与其他供应商签约，现已关闭" in rival.inner_text("main")
     _shot(rival, screenshots, "inbox")

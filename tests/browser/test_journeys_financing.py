@@ -12,10 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.browser.people import PHONE, WIDE, log_in, new_page
 from tests.webapp.one_language import other_language
-
-WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
@@ -41,20 +39,6 @@ def signed(live_db):
         factory.user("staff", username="clerk", display_name="管委会赵科长")
 
 
-def _page(chromium, base):
-    page = chromium.new_context(viewport=WIDE, locale="zh-CN", base_url=base).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
-
-
-def _login(page, username):
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "secret-pass-1")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-
 def _submit(page, selector: str) -> None:
     with page.expect_navigation():
         page.click(selector)
@@ -74,8 +58,8 @@ def _shot(page, directory, name: str) -> None:
 def test_a_firm_finances_a_confirmed_receivable_and_the_dashboard_counts_it(
     chromium, live_server, live_db, signed, screenshots
 ):
-    firm = _page(chromium, live_server)
-    _login(firm, "supplier")
+    firm = new_page(chromium, live_server)
+    log_in(firm, "supplier")
     firm.click("nav >> text=融资")
     assert "道路智能巡检系统采购合同" in firm.inner_text("#contracts")
     _submit(firm, "#contracts >> text=申请融资")
@@ -89,22 +73,22 @@ def test_a_firm_finances_a_confirmed_receivable_and_the_dashboard_counts_it(
     application = firm.url
     assert "申请已提交" in firm.inner_text("main") and "已申请" in firm.inner_text(".page-head")
 
-    buyer = _page(chromium, live_server)
-    _login(buyer, "buyer")
+    buyer = new_page(chromium, live_server)
+    log_in(buyer, "buyer")
     buyer.goto("/financing/")
     _submit(buyer, "#applications >> text=道路智能巡检系统采购合同")
     assert "北京星河智能科技有限公司 称贵司在本合同项下应付其" in buyer.inner_text("#confirm")
     _submit(buyer, "#confirm button.primary")
     assert "已确权" in buyer.inner_text(".page-head")
 
-    factor = _page(chromium, live_server)  # not chosen: sees nothing of it
-    _login(factor, "factor")
+    factor = new_page(chromium, live_server)  # not chosen: sees nothing of it
+    log_in(factor, "factor")
     factor.goto("/financing/")
     assert "道路智能巡检系统采购合同" not in factor.inner_text("main")
     assert factor.goto(application).status == 404
 
-    bank = _page(chromium, live_server)
-    _login(bank, "bank")
+    bank = new_page(chromium, live_server)
+    log_in(bank, "bank")
     bank.click("nav >> text=融资申请")
     _submit(bank, "#applications >> text=道路智能巡检系统采购合同")
     assert "企业在平台上的记录" in bank.inner_text("#firm-history")
@@ -125,8 +109,8 @@ def test_a_firm_finances_a_confirmed_receivable_and_the_dashboard_counts_it(
     assert "已放款" in bank.inner_text(".page-head") and "申请后" in bank.inner_text("#application")
     _shot(bank, screenshots, "institution")
 
-    staff = _page(chromium, live_server)
-    _login(staff, "clerk")
+    staff = new_page(chromium, live_server)
+    log_in(staff, "clerk")
     staff.goto("/staff/dashboard")
     section = staff.inner_text("#financing")
     assert "已放款融资" in section and "280.00万元" in section and "48 小时内放款占 100%" in section

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.people import PHONE, WIDE, log_in, new_page
 from tests.webapp.one_language import other_language
-
-WIDE = {"width": 1366, "height": 900}
-PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
@@ -43,25 +41,11 @@ def world(live_db):
     return {"mentor": fits.id}
 
 
-def _page(chromium, base, viewport=WIDE):
-    page = chromium.new_context(viewport=viewport, locale="zh-CN", base_url=base).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    return page
-
-
-def _login(page, username):
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "secret-pass-1")
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-
 def _shot(chromium, base, username, path, screenshots, name):
     """The page at 1366 and 375 px, checked to be in one language."""
     for label, viewport in (("1366", WIDE), ("375", PHONE)):
-        page = _page(chromium, base, viewport)
-        _login(page, username)
+        page = new_page(chromium, base, viewport)
+        log_in(page, username)
         page.goto(path)
         text = page.inner_text("main")
         assert not other_language(text, "zh_CN"), f"{name} is not all in Chinese"
@@ -70,8 +54,8 @@ def _shot(chromium, base, username, path, screenshots, name):
 
 
 def test_a_small_firm_finds_a_mentor_and_a_session_is_held(chromium, live_server, world, screenshots):
-    firm = _page(chromium, live_server)
-    _login(firm, "firm")
+    firm = new_page(chromium, live_server)
+    log_in(firm, "firm")
     firm.click("nav.mainnav >> text=创业导师")
     first = firm.locator("#recommended-mentors tbody tr").first
     assert "王海涛" in first.inner_text() and "李餐饮" not in firm.inner_text("#recommended-mentors")
@@ -90,8 +74,8 @@ def test_a_small_firm_finds_a_mentor_and_a_session_is_held(chromium, live_server
     assert "预约已发送给导师" in firm.inner_text("main") and "已预约" in firm.inner_text("h1")
     session_path = firm.url.split(live_server)[1]
 
-    mentor = _page(chromium, live_server)
-    _login(mentor, "wanght")
+    mentor = new_page(chromium, live_server)
+    log_in(mentor, "wanght")
     assert "首轮融资路演材料" in mentor.inner_text("main")  # on the mentor's home page
     assert mentor.inner_text(".unread-count") == "1"
     mentor.goto(session_path)
@@ -107,8 +91,8 @@ def test_a_small_firm_finds_a_mentor_and_a_session_is_held(chromium, live_server
     firm.goto("/notifications/")
     assert "已记录关于“首轮融资路演材料”的辅导完成" in firm.inner_text("main")
 
-    staff = _page(chromium, live_server)
-    _login(staff, "staff")
+    staff = new_page(chromium, live_server)
+    log_in(staff, "staff")
     staff.goto("/staff/dashboard")
     counts = {key: staff.inner_text(f"#counter-{key} .counter-value") for key in (
         "mentors", "mentors_active", "mentor_requests", "mentor_sessions_accepted", "mentor_sessions_held")}
