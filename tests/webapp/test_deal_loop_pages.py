@@ -101,3 +101,24 @@ def test_an_applied_for_package_stays_on_the_applicants_page_with_its_state(clie
     client.login("applicant")
     page = client.get("/supply/packages").get_data(as_text=True)
     assert "知识产权托管" in page and "已申请" in page and f"/deals/{match.id}" in page
+
+
+def test_each_side_of_a_deal_can_open_what_the_other_side_posted(client, session, invited):
+    """The supplier reads the order on its market page, the buyer the listing and the firm's profile;
+    each link opens for the one who sees it, even once the order is closed."""
+    buyer, supplier, match = invited
+    client.login("supplier")
+    page = client.get(f"/deals/{match.id}").get_data(as_text=True)
+    assert f'href="/market/orders/{match.order_id}"' in page
+    assert f'/market/listings/{match.listing_id}"' not in page  # its own listing: no market link
+    match.order.status = "closed"
+    session.commit()
+    assert "园区安防改造" in client.get(f"/market/orders/{match.order_id}").get_data(as_text=True)
+    client.submit("/logout")
+
+    client.login("buyer")
+    page = client.get(f"/deals/{match.id}").get_data(as_text=True)
+    assert f'href="/market/listings/{match.listing_id}"' in page
+    assert f'href="/market/firms/{match.listing.supplier_id}"' in page
+    assert client.get(f"/market/listings/{match.listing_id}").status_code == 200
+    assert client.get(f"/market/firms/{match.listing.supplier_id}").status_code == 200
