@@ -15,6 +15,8 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from qianfan.reading import names
+from qianfan.reading import strength as strengths
+from webapp.database import get_session
 from webapp.i18n import current_locale
 
 # The parts of a score as the match service names them; a part not listed here shows its own name. With
@@ -53,6 +55,7 @@ def _words() -> dict:
             "parts": {name: str(label) for name, label in PART_LABELS.items()},
             "why": gettext("Why recommended"),
             "score": gettext("score"),
+            "strength": gettext("match strength"),
             "terms": gettext("Shared terms"),
             "none": gettext("No explanation was stored for this match."),
         }
@@ -113,6 +116,16 @@ def explain(match) -> Explanation:
     )
 
 
+def strength(score, kind: str = "order") -> str:
+    """A pair's match strength as a page shows it: the share (0-100) of this round's recommendations of
+    its side that scored lower (qianfan.reading.strength), or a dash before anything was ranked."""
+    scales = g.setdefault("strength_scales", {})
+    if kind not in scales:
+        scales[kind] = strengths.strength_scale(get_session(), kind)
+    found = scales[kind].of(score)
+    return "—" if found is None else str(found)
+
+
 def deal_url(entry) -> str:
     """The deal page of a list entry: its deal row's page, or the address that opens the pair."""
     if entry.id:
@@ -130,3 +143,5 @@ def move_url(entry, move: str) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(explain=explain, deal_url=deal_url, move_url=move_url)
+    app.jinja_env.filters["strength"] = strength
+    strengths.forget()  # a new app may find its database emptied and filled again

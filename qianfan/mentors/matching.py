@@ -24,6 +24,7 @@ import resource
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -258,6 +259,7 @@ class MentorRecommendation:
     """One mentor on a firm's list (or one firm on a mentor's), as a page shows it; `reasons` and
     `score_parts` are what webapp.explain reads."""
 
+    kind: ClassVar[str] = SIDE  # the side its score is compared within (qianfan.reading.strength)
     mentor: Mentor
     company: Company
     score: float
