@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.browser.test_journeys_accounts import PHONE, WIDE, _context, _login
+from tests.browser.people import PHONE, WIDE, log_in, new_page
 from tests.webapp.one_language import other_language
 
 
@@ -26,13 +26,13 @@ def test_a_firm_makes_a_token_tries_the_api_and_revokes_it(chromium, live_server
 
     with live_db.session_scope() as session:
         Factory(session).user("large_firm", username="buyer", display_name="采购部 张工")
-    page = _context(chromium, live_server)
+    page = new_page(chromium, live_server)
     problems = []
     # Console errors (a script the Content-Security-Policy refuses shows here), and failed requests (the
     # browser's own favicon aside; the console reports those without their address).
     page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load") and problems.append(m.text))
     page.on("response", lambda r: r.status >= 400 and "favicon" not in r.url and problems.append(r.url))
-    _login(page, "buyer")
+    log_in(page, "buyer")
     page.click("text=API 令牌")
     page.fill("input[name=name]", "采购系统")
     page.select_option("select[name=scope]", "write")
