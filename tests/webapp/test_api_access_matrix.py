@@ -20,9 +20,10 @@ import pytest
 from tests.webapp.api.conftest import make_tokens
 from tests.webapp.test_access_matrix import MARKER, _snapshot, _wait_for_background_jobs, world  # noqa: F401
 
-ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "staff", "admin")
+ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "financial_institution", "staff", "admin", "mentor")
 OK, CREATED, DENY, HIDDEN, NOAUTH, CONFLICT, INVALID, PRECONDITION = 200, 201, 403, 404, 401, 409, 422, 428
-USERS = ("own_large", "own_small", "own_service", "large_firm", "small_firm", "service_org", "staff", "admin")
+USERS = ("own_large", "own_small", "own_service", "own_fin", "own_mentor", "large_firm", "small_firm", "service_org",
+         "financial_institution", "staff", "admin", "mentor")
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,18 @@ class Row:
     form: dict | None = None
 
 
-def row(url, method="GET", *, large_firm=DENY, small_firm=DENY, service_org=DENY, staff=DENY, admin=None,
-        owner=None, owner_status=None, json=None, form=None) -> Row:  # fmt: skip
+def row(url, method="GET", *, large_firm=DENY, small_firm=DENY, service_org=DENY, financial_institution=DENY,
+        staff=DENY, admin=None, mentor=DENY, owner=None, owner_status=None, json=None, form=None) -> Row:  # fmt: skip
     expect = {"anonymous": NOAUTH, "large_firm": large_firm, "small_firm": small_firm, "service_org": service_org,
-              "staff": staff, "admin": staff if admin is None else admin}  # fmt: skip
+              "financial_institution": financial_institution, "staff": staff,
+              "admin": staff if admin is None else admin, "mentor": mentor}  # fmt: skip
     if owner and owner_status is None:
         owner_status = OK
     return Row(url, method, expect, owner, owner_status, json, form)
 
 
 def everyone(url, status=OK, method="GET", **kw) -> Row:
+    """Every firm of the posting kinds and staff; lenders and mentors have no deals nor postings (403)."""
     return row(url, method, large_firm=status, small_firm=status, service_org=status, staff=status, **kw)
 
 
