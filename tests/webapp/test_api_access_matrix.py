@@ -75,6 +75,78 @@ def deal_move(part, roles, owner, owner_status=OK, match="order_match", json=Non
                owner_status=owner_status, json=json)  # fmt: skip
 
 
+def financing_rows() -> dict[str, Row]:
+    """The financing zone (tests/webapp/access_financing.py's world): `fin_applied` waits for the buyer,
+    `fin_confirmed` is seen by `own_fin` only, with its question `fin_offer` to the firm. The stranger
+    institution was not chosen: 404 as other firms' strangers; the stranger buyer and firm too."""
+    base = "/api/v1/financing"
+    applied, confirmed = f"{base}/applications/{{fin_applied}}", f"{base}/applications/{{fin_confirmed}}"
+    reason = {"reason": "测试"}
+
+    def lender(part, json=None, owner_status=OK):
+        return row(f"{confirmed}/{part}", "POST", financial_institution=HIDDEN, owner="own_fin",
+                   owner_status=owner_status, json=json)  # fmt: skip
+
+    return {
+        "api_financing.list": row(f"{base}/applications", small_firm=OK, large_firm=OK, financial_institution=OK,
+                                  staff=OK, owner="own_fin"),  # fmt: skip
+        "api_financing.contracts": row(f"{base}/contracts", small_firm=OK, owner="own_small"),
+        "api_financing.institutions": row(f"{base}/institutions", small_firm=OK, staff=OK, owner="own_small"),
+        # The contract's receivable is held by `fin_applied` already: one receivable is financed once (409).
+        "api_financing.apply": row(f"{base}/applications", "POST", small_firm=HIDDEN, owner="own_small",
+                                   owner_status=CONFLICT, json={"contract_id": "{fin_contract}", "amount": "1万元",
+                                                                "all_institutions": True}),  # fmt: skip
+        "api_financing.show": row(confirmed, small_firm=HIDDEN, large_firm=HIDDEN, financial_institution=HIDDEN,
+                                  staff=OK, owner="own_fin"),  # fmt: skip
+        "api_financing.confirm": row(f"{applied}/confirm", "POST", large_firm=HIDDEN, owner="own_large"),
+        "api_financing.dispute": row(f"{applied}/dispute", "POST", large_firm=HIDDEN, owner="own_large", json=reason),
+        "api_financing.withdraw": row(f"{applied}/withdraw", "POST", small_firm=HIDDEN, owner="own_small",
+                                      json=reason),  # fmt: skip
+        "api_financing.offer": lender("offer", {"amount": "1万元", "rate": "4", "term_days": 30}),
+        "api_financing.decline": lender("decline", reason),
+        "api_financing.ask": lender("ask", {"question": "测试"}, CONFLICT),  # asked already: the firm answers first
+        "api_financing.withdraw_offer": lender("withdraw-offer", reason, CONFLICT),  # no offer yet
+        "api_financing.paid": lender("paid", {}, CONFLICT),  # no offer accepted yet
+        "api_financing.repaid": lender("repaid", {}, CONFLICT),
+        "api_financing.cancel": lender("cancel", reason, CONFLICT),
+        "api_financing.answer": row(f"{base}/offers/{{fin_offer}}/answer", "POST", small_firm=HIDDEN,
+                                    owner="own_small", json={"answer": "测试"}),  # fmt: skip
+        # The institution asked and made no offer: nothing to accept yet (409).
+        "api_financing.accept": row(f"{base}/offers/{{fin_offer}}/accept", "POST", small_firm=HIDDEN,
+                                    owner="own_small", owner_status=CONFLICT),  # fmt: skip
+        "api_financing.counters": row(f"{base}/counters", staff=OK),
+    }
+
+
+def mentor_rows() -> dict[str, Row]:
+    """Mentors: `mentor` is `own_mentor`'s profile, `mentor_session` own_small's request to it. The stranger
+    mentor (`mentor`) and small firm get 404 for them; small firms see every active mentor's profile."""
+    item = "/api/v1/mentor-sessions/{mentor_session}"
+    reason = {"reason": "测试"}
+    return {
+        "api_mentors.recommended": row("/api/v1/mentors/recommended", small_firm=OK, owner="own_small"),
+        "api_mentors.list": row("/api/v1/mentors", small_firm=OK, staff=OK, owner="own_small"),
+        "api_mentors.show": row("/api/v1/mentors/{mentor}", small_firm=OK, staff=OK, mentor=HIDDEN,
+                                owner="own_mentor"),  # fmt: skip
+        # Any small firm may ask an active mentor: without a topic, so nothing is made (422 naming it).
+        "api_mentors.request_session": row("/api/v1/mentors/{mentor}/sessions", "POST", small_firm=INVALID,
+                                           owner="own_small", owner_status=INVALID, json={"topic": ""}),  # fmt: skip
+        "api_mentors.counters": row("/api/v1/mentors/counters", staff=OK),
+        "api_mentor_sessions.list": row("/api/v1/mentor-sessions", small_firm=OK, mentor=OK, staff=OK,
+                                        owner="own_mentor"),  # fmt: skip
+        "api_mentor_sessions.show": row(item, small_firm=HIDDEN, mentor=HIDDEN, staff=OK, owner="own_small"),
+        "api_mentor_sessions.withdraw": row(f"{item}/withdraw", "POST", small_firm=HIDDEN, owner="own_small",
+                                            json=reason),  # fmt: skip
+        "api_mentor_sessions.accept": row(f"{item}/accept", "POST", mentor=HIDDEN, owner="own_mentor"),
+        "api_mentor_sessions.decline": row(f"{item}/decline", "POST", mentor=HIDDEN, owner="own_mentor", json=reason),
+        # Requested, not accepted: it cannot be held nor cancelled yet (409).
+        "api_mentor_sessions.record_held": row(f"{item}/held", "POST", mentor=HIDDEN, owner="own_mentor",
+                                               owner_status=CONFLICT, json={"note": "测试"}),  # fmt: skip
+        "api_mentor_sessions.cancel": row(f"{item}/cancel", "POST", small_firm=HIDDEN, mentor=HIDDEN,
+                                          owner="own_mentor", owner_status=CONFLICT, json=reason),  # fmt: skip
+    }
+
+
 API_ROWS: dict[str, Row] = {
     **posting_rows("api_orders", "/orders", "order", "large_firm", "own_large"),
     "api_orders.candidates": row("/api/v1/orders/{order}/candidates", large_firm=HIDDEN, staff=OK, owner="own_large"),
@@ -122,6 +194,8 @@ API_ROWS: dict[str, Row] = {
     "api_imports.show": row("/api/v1/imports/no-such-job", staff=HIDDEN),
     "api_imports.rejected": row("/api/v1/imports/no-such-job/rejected", staff=HIDDEN),
     "api_staff.counters": row("/api/v1/staff/counters", staff=OK),
+    **financing_rows(),
+    **mentor_rows(),
     "api_staff.list": row("/api/v1/staff/lists/orders", staff=OK),
 }
 READS = frozenset({"GET"})
@@ -154,11 +228,19 @@ def api_tokens(world, session):  # noqa: F811
     return tokens
 
 
+def _filled(value, ids: dict):
+    """A JSON body's "{placeholder}" strings as the world's ids."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
 def _call(client, r: Row, ids: dict, headers: dict):
     url = r.url.format(**ids)
+    json = None if r.json is None else {key: _filled(value, ids) for key, value in r.json.items()}
     if r.form is not None:
         return client.open(url, method=r.method, data=r.form, headers=headers, content_type="multipart/form-data")
-    return client.open(url, method=r.method, json=r.json, headers=headers)
+    return client.open(url, method=r.method, json=json, headers=headers)
 
 
 @pytest.mark.parametrize("scope", ["write", "read"])
