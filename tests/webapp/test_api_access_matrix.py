@@ -196,6 +196,8 @@ API_ROWS: dict[str, Row] = {
     "api_staff.counters": row("/api/v1/staff/counters", staff=OK),
     **financing_rows(),
     **mentor_rows(),
+    # Open data (webapp/api/opendata.py): public OCDS releases, the same for everyone, with no token too.
+    "api_ocds.releases": Row("/api/v1/ocds/releases", expect=dict.fromkeys(ROLES, OK)),
     "api_staff.list": row("/api/v1/staff/lists/orders", staff=OK),
 }
 READS = frozenset({"GET"})

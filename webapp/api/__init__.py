@@ -79,6 +79,7 @@ def init_app(app: Flask) -> QianfanApi:
         financing,
         imports,
         mentors,
+        opendata,
         postings,
         recommendations,
         staff,
@@ -105,6 +106,8 @@ def init_app(app: Flask) -> QianfanApi:
                       *mentors.blueprints()):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix=PREFIX + (blueprint.url_prefix or ""))
+    # Public open data: documented with the rest, but no token (the blueprint does not authenticate).
+    api.register_blueprint(opendata.bp, url_prefix=PREFIX + opendata.bp.url_prefix)
     app.register_blueprint(docs.bp)
     app.register_blueprint(tokens_page.bp)
     return api
