@@ -9,16 +9,17 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from models.financing import APPLICATION_STATUSES, OFFER_STATUSES
-from webapp.api.schemas import ContractOut, HistoryOut, PageArgs, PageInfo, Strict, Yuan, text
-
-
-class CompanyRef(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-
-
-def company(obj) -> dict:
-    return {"id": obj.id, "name": obj.name}
+from webapp.api.schemas import (
+    CompanyRef,
+    ContractOut,
+    HistoryOut,
+    PageArgs,
+    PageInfo,
+    Strict,
+    Yuan,
+    company,
+    text,
+)
 
 
 class OfferOut(Schema):

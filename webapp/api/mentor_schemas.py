@@ -5,12 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from models.mentor import MENTOR_MODES
-from webapp.api.financing_schemas import CompanyRef, company
 from webapp.api.schemas import (
+    CompanyRef,
     HistoryOut,
     PageArgs,
     PageInfo,
     Strict,
+    company,
     industry,
     region,
     sort_field,

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from models import Company
 from models.lifecycle import allowed_next
 from qianfan.mentors import matching, registry, sessions
 from qianfan.stats.counters import mentor_counters
@@ -24,6 +22,7 @@ from webapp.api import mentor_schemas as ms
 from webapp.api.auth import authenticate, require_role
 from webapp.api.common import body, page_request_from, with_errors
 from webapp.database import commit, get_session
+from webapp.mentors import ranked_firms
 
 bp = Blueprint("api_mentors", __name__, url_prefix="/mentors",
                description="Mentors: recommended to small firms with why, profiles, asking for a session")  # fmt: skip
@@ -91,10 +90,8 @@ def show(mentor_id: int):
         pending = sessions.open_with(session, current_user.company_id, [mentor.id]).get(mentor.id)
         open_id = pending.id if pending else None
     else:
-        ranked = matching.mentor_firm_ids(session, mentor.id)[:10]
-        ids = [i for i, _ in ranked]
-        companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))} if ids else {}
-        fits = [{"company": ms.company(companies[i]), "score": s} for i, s in ranked if i in companies]
+        fits = [{"company": ms.company(c), "score": score}
+                for c, score in ranked_firms(session, matching.mentor_firm_ids(session, mentor.id)[:10])]
     return {**ms.mentor(mentor), "why": why, "open_session_id": open_id, "fits": fits}
 
 
