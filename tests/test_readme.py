@@ -68,7 +68,7 @@ def test_the_api_examples_of_the_readme_work_as_written(app, factory, session):
     from qianfan.screening import publish
 
     section = _section("API (JSON, /api/v1)")
-    first, submit, candidates = _curl_requests(section)
+    first, submit, candidates = [r for r in _curl_requests(section) if "/financing/" not in r["url"]]
     buyer = factory.user("large_firm")
     staff = factory.user("staff")
     token = create_token(session, buyer, "采购系统", "write")[1]
@@ -95,3 +95,41 @@ def test_the_api_examples_of_the_readme_work_as_written(app, factory, session):
     assert answer.status_code == 200
     entries = answer.get_json()["items"]
     assert [e["listing"]["id"] for e in entries] == [listing.id] and entries[0]["reasons"]["terms"]
+
+
+def test_the_lenders_api_example_of_the_readme_works_as_written(app, factory, session):
+    """A lender's system lists the applications confirmed for it, reads one and offers: the README's lines."""
+    from datetime import date
+    from decimal import Decimal
+
+    from models import Contract
+    from models.base import utcnow
+    from qianfan.apitokens import create_token
+    from qianfan.financing import applications
+
+    listed, read, offer = [r for r in _curl_requests(_section("API (JSON, /api/v1)")) if "/financing/" in r["url"]]
+    firm, buyer, lender = (factory.user(role) for role in ("small_firm", "large_firm", "financial_institution"))
+    now = utcnow()
+    contract = Contract(buyer_id=buyer.company_id, supplier_id=firm.company_id, title="水表采购合同",
+                        amount_yuan=Decimal("2000000"), status="signed", buyer_confirmed_at=now,
+                        supplier_confirmed_at=now, signed_on=date(2026, 11, 2))  # fmt: skip
+    session.add(contract)
+    session.flush()
+    application = applications.apply(session, firm, contract.id, "80万元", [lender.company_id])
+    applications.confirm(session, buyer, application.id)
+    token = create_token(session, lender, "授信系统", "write")[1]
+    session.commit()
+    client = app.test_client()
+
+    def send(request):
+        url = request["url"].replace("$APPLICATION", str(application.id))
+        headers = {k: v.replace("$LENDER_TOKEN", token) for k, v in request["headers"].items()}
+        return client.open(url, method=request["method"], headers=headers, data=request["body"])
+
+    assert [a["id"] for a in send(listed).get_json()["items"]] == [application.id]
+    facts = send(read).get_json()
+    assert facts["contract"]["unpaid_yuan"] == "2000000.00" and facts["firm"]["contracts_signed"] == 1
+    answer = send(offer)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["own_offer"]["status"] == "offered"
+    assert answer.get_json()["own_offer"]["amount_yuan"] == "800000.00"

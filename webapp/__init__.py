@@ -46,7 +46,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         mentors,  # start-up mentors: recommendations, sessions, the staff's register
         names,  # names for the autocomplete of region and industry fields
         notifications,
-        opendata,  # public OCDS releases (no login)
         orders,
         packages,
         staff,
@@ -74,10 +73,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         accounts.bp,
         mentors.bp,
         financing.bp,
-        opendata.bp,
     ):
         app.register_blueprint(blueprint)
-    from webapp import api  # the JSON API under /api/v1, its docs, and the API tokens settings page
+    from webapp import api  # the JSON API under /api/v1 (OCDS too), its docs, the tokens page
 
     api.init_app(app)
 

@@ -40,7 +40,8 @@ def index():
                            contracts=contracts, status=status)  # fmt: skip
 
 
-def _max_per_contract() -> Decimal:
+def max_per_contract() -> Decimal:
+    """The most financed on one contract (the setting FINANCING_MAX_PER_CONTRACT); the API applies it too."""
     return Decimal(str(current_app.config["FINANCING_MAX_PER_CONTRACT"]))
 
 
@@ -59,7 +60,7 @@ def apply(contract_id: int):
             ids = [parse_id(i) or 0 for i in values["institutions"]]
             application = apps.apply(session, current_user, contract_id, values["amount"], ids,
                                      all_institutions=values["all"], note=values["note"],
-                                     max_per_contract=_max_per_contract())  # fmt: skip
+                                     max_per_contract=max_per_contract())  # fmt: skip
         except (NotFound, Forbidden):
             raise
         except DomainError as err:
@@ -69,7 +70,7 @@ def apply(contract_id: int):
             flash(_("Your application is sent; the buyer is asked to confirm the receivable."), "success")
             return redirect(url_for("financing.show", application_id=application.id))
     return render_template("financing/apply.html", item=found[contract_id], institutions=apps.institutions(session),
-                           values=values, errors=errors, cap=_max_per_contract()), (422 if errors else 200)  # fmt: skip
+                           values=values, errors=errors, cap=max_per_contract()), (422 if errors else 200)  # fmt: skip
 
 
 @bp.get("/financing/<int:application_id>")

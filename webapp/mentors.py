@@ -65,11 +65,12 @@ def show(mentor_id: int):
                                                 matching.explained(session, current_user.company, mentor, score, parts))  # fmt: skip
         pending = sessions.open_with(session, current_user.company_id, [mentor.id]).get(mentor.id)
     else:
-        fits = _firms(session, matching.mentor_firm_ids(session, mentor.id)[:10])
+        fits = ranked_firms(session, matching.mentor_firm_ids(session, mentor.id)[:10])
     return render_template("mentors/show.html", mentor=mentor, why=why, pending=pending, fits=fits)
 
 
-def _firms(session, ranked: list[tuple[int, float]]) -> list[tuple[Company, float]]:
+def ranked_firms(session, ranked: list[tuple[int, float]]) -> list[tuple[Company, float]]:
+    """(company, score) of a mentor's ranked firms, best first (the API's profile shows them too)."""
     ids = [i for i, _ in ranked]
     companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))} if ids else {}
     return [(companies[i], score) for i, score in ranked if i in companies]

@@ -5,7 +5,7 @@
   X-Frame-Options for older browsers), so one-button POST forms cannot be clickjacked.
 - Every response except static files is `Cache-Control: no-store`: pages show one person's data and
   exports are private, and a shared or back-button cache must not keep them. The one exception is a
-  response its view marked `public` (open data, the same for everyone: webapp/opendata.py), which keeps
+  response its view marked `public` (open data, the same for everyone: webapp/api/opendata.py), which keeps
   its own caching; the session interface sets no cookie on such a response, so a shared cache never
   keeps one person's cookie with it.
 - The session cookie is Secure by default (`COOKIE_SECURE = "auto"`): only a page asked for over plain

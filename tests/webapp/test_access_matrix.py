@@ -107,8 +107,6 @@ ENDPOINTS: dict[str, Row] = {
         data={"next": "/"},
     ),  # fmt: skip
     "home.index": everyone("/"),
-    # Open data (webapp/opendata.py): public OCDS releases, the same for everyone, anonymous visitors too.
-    "opendata.releases": everyone("/api/v1/ocds/releases", anonymous=OK),
     # Accounts (webapp/accounts.py): sign-up and the e-mailed links are for anyone; a made-up link is gone (410).
     "accounts.signup_page": everyone("/signup", MOVED, anonymous=OK),
     "accounts.forgot_password": everyone("/password/forgot", anonymous=OK),

@@ -20,9 +20,10 @@ import pytest
 from tests.webapp.api.conftest import make_tokens
 from tests.webapp.test_access_matrix import MARKER, _snapshot, _wait_for_background_jobs, world  # noqa: F401
 
-ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "staff", "admin")
+ROLES = ("anonymous", "large_firm", "small_firm", "service_org", "financial_institution", "staff", "admin", "mentor")
 OK, CREATED, DENY, HIDDEN, NOAUTH, CONFLICT, INVALID, PRECONDITION = 200, 201, 403, 404, 401, 409, 422, 428
-USERS = ("own_large", "own_small", "own_service", "large_firm", "small_firm", "service_org", "staff", "admin")
+USERS = ("own_large", "own_small", "own_service", "own_fin", "own_mentor", "large_firm", "small_firm", "service_org",
+         "financial_institution", "staff", "admin", "mentor")
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,18 @@ class Row:
     form: dict | None = None
 
 
-def row(url, method="GET", *, large_firm=DENY, small_firm=DENY, service_org=DENY, staff=DENY, admin=None,
-        owner=None, owner_status=None, json=None, form=None) -> Row:  # fmt: skip
+def row(url, method="GET", *, large_firm=DENY, small_firm=DENY, service_org=DENY, financial_institution=DENY,
+        staff=DENY, admin=None, mentor=DENY, owner=None, owner_status=None, json=None, form=None) -> Row:  # fmt: skip
     expect = {"anonymous": NOAUTH, "large_firm": large_firm, "small_firm": small_firm, "service_org": service_org,
-              "staff": staff, "admin": staff if admin is None else admin}  # fmt: skip
+              "financial_institution": financial_institution, "staff": staff,
+              "admin": staff if admin is None else admin, "mentor": mentor}  # fmt: skip
     if owner and owner_status is None:
         owner_status = OK
     return Row(url, method, expect, owner, owner_status, json, form)
 
 
 def everyone(url, status=OK, method="GET", **kw) -> Row:
+    """Every firm of the posting kinds and staff; lenders and mentors have no deals nor postings (403)."""
     return row(url, method, large_firm=status, small_firm=status, service_org=status, staff=status, **kw)
 
 
@@ -70,6 +73,78 @@ def posting_rows(bp: str, path: str, placeholder: str, role: str, owner: str) ->
 def deal_move(part, roles, owner, owner_status=OK, match="order_match", json=None) -> Row:
     return row(f"/api/v1/deals/{{{match}}}/{part}", "POST", **dict.fromkeys(roles, HIDDEN), owner=owner,
                owner_status=owner_status, json=json)  # fmt: skip
+
+
+def financing_rows() -> dict[str, Row]:
+    """The financing zone (tests/webapp/access_financing.py's world): `fin_applied` waits for the buyer,
+    `fin_confirmed` is seen by `own_fin` only, with its question `fin_offer` to the firm. The stranger
+    institution was not chosen: 404 as other firms' strangers; the stranger buyer and firm too."""
+    base = "/api/v1/financing"
+    applied, confirmed = f"{base}/applications/{{fin_applied}}", f"{base}/applications/{{fin_confirmed}}"
+    reason = {"reason": "测试"}
+
+    def lender(part, json=None, owner_status=OK):
+        return row(f"{confirmed}/{part}", "POST", financial_institution=HIDDEN, owner="own_fin",
+                   owner_status=owner_status, json=json)  # fmt: skip
+
+    return {
+        "api_financing.list": row(f"{base}/applications", small_firm=OK, large_firm=OK, financial_institution=OK,
+                                  staff=OK, owner="own_fin"),  # fmt: skip
+        "api_financing.contracts": row(f"{base}/contracts", small_firm=OK, owner="own_small"),
+        "api_financing.institutions": row(f"{base}/institutions", small_firm=OK, staff=OK, owner="own_small"),
+        # The contract's receivable is held by `fin_applied` already: one receivable is financed once (409).
+        "api_financing.apply": row(f"{base}/applications", "POST", small_firm=HIDDEN, owner="own_small",
+                                   owner_status=CONFLICT, json={"contract_id": "{fin_contract}", "amount": "1万元",
+                                                                "all_institutions": True}),  # fmt: skip
+        "api_financing.show": row(confirmed, small_firm=HIDDEN, large_firm=HIDDEN, financial_institution=HIDDEN,
+                                  staff=OK, owner="own_fin"),  # fmt: skip
+        "api_financing.confirm": row(f"{applied}/confirm", "POST", large_firm=HIDDEN, owner="own_large"),
+        "api_financing.dispute": row(f"{applied}/dispute", "POST", large_firm=HIDDEN, owner="own_large", json=reason),
+        "api_financing.withdraw": row(f"{applied}/withdraw", "POST", small_firm=HIDDEN, owner="own_small",
+                                      json=reason),  # fmt: skip
+        "api_financing.offer": lender("offer", {"amount": "1万元", "rate": "4", "term_days": 30}),
+        "api_financing.decline": lender("decline", reason),
+        "api_financing.ask": lender("ask", {"question": "测试"}, CONFLICT),  # asked already: the firm answers first
+        "api_financing.withdraw_offer": lender("withdraw-offer", reason, CONFLICT),  # no offer yet
+        "api_financing.paid": lender("paid", {}, CONFLICT),  # no offer accepted yet
+        "api_financing.repaid": lender("repaid", {}, CONFLICT),
+        "api_financing.cancel": lender("cancel", reason, CONFLICT),
+        "api_financing.answer": row(f"{base}/offers/{{fin_offer}}/answer", "POST", small_firm=HIDDEN,
+                                    owner="own_small", json={"answer": "测试"}),  # fmt: skip
+        # The institution asked and made no offer: nothing to accept yet (409).
+        "api_financing.accept": row(f"{base}/offers/{{fin_offer}}/accept", "POST", small_firm=HIDDEN,
+                                    owner="own_small", owner_status=CONFLICT),  # fmt: skip
+        "api_financing.counters": row(f"{base}/counters", staff=OK),
+    }
+
+
+def mentor_rows() -> dict[str, Row]:
+    """Mentors: `mentor` is `own_mentor`'s profile, `mentor_session` own_small's request to it. The stranger
+    mentor (`mentor`) and small firm get 404 for them; small firms see every active mentor's profile."""
+    item = "/api/v1/mentor-sessions/{mentor_session}"
+    reason = {"reason": "测试"}
+    return {
+        "api_mentors.recommended": row("/api/v1/mentors/recommended", small_firm=OK, owner="own_small"),
+        "api_mentors.list": row("/api/v1/mentors", small_firm=OK, staff=OK, owner="own_small"),
+        "api_mentors.show": row("/api/v1/mentors/{mentor}", small_firm=OK, staff=OK, mentor=HIDDEN,
+                                owner="own_mentor"),  # fmt: skip
+        # Any small firm may ask an active mentor: without a topic, so nothing is made (422 naming it).
+        "api_mentors.request_session": row("/api/v1/mentors/{mentor}/sessions", "POST", small_firm=INVALID,
+                                           owner="own_small", owner_status=INVALID, json={"topic": ""}),  # fmt: skip
+        "api_mentors.counters": row("/api/v1/mentors/counters", staff=OK),
+        "api_mentor_sessions.list": row("/api/v1/mentor-sessions", small_firm=OK, mentor=OK, staff=OK,
+                                        owner="own_mentor"),  # fmt: skip
+        "api_mentor_sessions.show": row(item, small_firm=HIDDEN, mentor=HIDDEN, staff=OK, owner="own_small"),
+        "api_mentor_sessions.withdraw": row(f"{item}/withdraw", "POST", small_firm=HIDDEN, owner="own_small",
+                                            json=reason),  # fmt: skip
+        "api_mentor_sessions.accept": row(f"{item}/accept", "POST", mentor=HIDDEN, owner="own_mentor"),
+        "api_mentor_sessions.decline": row(f"{item}/decline", "POST", mentor=HIDDEN, owner="own_mentor", json=reason),
+        # Requested, not accepted: it cannot be held nor cancelled yet (409).
+        "api_mentor_sessions.record_held": row(f"{item}/held", "POST", mentor=HIDDEN, owner="own_mentor",
+                                               owner_status=CONFLICT, json={"note": "测试"}),  # fmt: skip
+        "api_mentor_sessions.cancel": row(f"{item}/cancel", "POST", small_firm=HIDDEN, mentor=HIDDEN,
+                                          owner="own_mentor", owner_status=CONFLICT, json=reason),  # fmt: skip
+    }
 
 
 API_ROWS: dict[str, Row] = {
@@ -119,6 +194,10 @@ API_ROWS: dict[str, Row] = {
     "api_imports.show": row("/api/v1/imports/no-such-job", staff=HIDDEN),
     "api_imports.rejected": row("/api/v1/imports/no-such-job/rejected", staff=HIDDEN),
     "api_staff.counters": row("/api/v1/staff/counters", staff=OK),
+    **financing_rows(),
+    **mentor_rows(),
+    # Open data (webapp/api/opendata.py): public OCDS releases, the same for everyone, with no token too.
+    "api_ocds.releases": Row("/api/v1/ocds/releases", expect=dict.fromkeys(ROLES, OK)),
     "api_staff.list": row("/api/v1/staff/lists/orders", staff=OK),
 }
 READS = frozenset({"GET"})
@@ -151,11 +230,19 @@ def api_tokens(world, session):  # noqa: F811
     return tokens
 
 
+def _filled(value, ids: dict):
+    """A JSON body's "{placeholder}" strings as the world's ids."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
 def _call(client, r: Row, ids: dict, headers: dict):
     url = r.url.format(**ids)
+    json = None if r.json is None else {key: _filled(value, ids) for key, value in r.json.items()}
     if r.form is not None:
         return client.open(url, method=r.method, data=r.form, headers=headers, content_type="multipart/form-data")
-    return client.open(url, method=r.method, json=r.json, headers=headers)
+    return client.open(url, method=r.method, json=json, headers=headers)
 
 
 @pytest.mark.parametrize("scope", ["write", "read"])

@@ -6,7 +6,7 @@ import pytest
 
 from qianfan.opendata.validate import package_errors
 from tests.qianfan import opendata_world as w
-from webapp import opendata
+from webapp.api import opendata
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ same role and ownership checks as the pages; "read" tokens may only read; each t
 - `auth`: the bearer token, its scope, the rate limit, and the user the request acts as;
 - `etags`: ETag on reads of one object, If-Match on writes (428 without it on edits, 412 when stale);
 - `errors`: the one JSON error shape; `schemas`: every request and response;
-- `postings`, `recommendations`, `deals`, `imports`, `staff`: the operations;
+- `postings`, `recommendations`, `deals`, `imports`, `staff`, `financing`, `mentors`, `opendata`: the
+  operations;
 - `docs`: /api/v1/openapi.json and the interactive page /api/v1/docs (our own static files).
 """
 
@@ -71,7 +72,19 @@ def schema_name(schema) -> str:
 
 
 def init_app(app: Flask) -> QianfanApi:
-    from webapp.api import auth, deals, docs, imports, postings, recommendations, staff, tokens_page
+    from webapp.api import (
+        auth,
+        deals,
+        docs,
+        financing,
+        imports,
+        mentors,
+        opendata,
+        postings,
+        recommendations,
+        staff,
+        tokens_page,
+    )
     from webapp.extensions import csrf
 
     app.config.setdefault("API_TITLE", "Qianfan 千帆 API")
@@ -89,9 +102,12 @@ def init_app(app: Flask) -> QianfanApi:
     api = QianfanApi(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
     app.extensions["qianfan_api"] = api
     auth.init_app(app)
-    for blueprint in (*postings.blueprints(), recommendations.bp, deals.bp, imports.bp, staff.bp):
+    for blueprint in (*postings.blueprints(), recommendations.bp, deals.bp, imports.bp, staff.bp, financing.bp,
+                      *mentors.blueprints()):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix=PREFIX + (blueprint.url_prefix or ""))
+    # Public open data: documented with the rest, but no token (the blueprint does not authenticate).
+    api.register_blueprint(opendata.bp, url_prefix=PREFIX + opendata.bp.url_prefix)
     app.register_blueprint(docs.bp)
     app.register_blueprint(tokens_page.bp)
     return api

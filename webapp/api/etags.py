@@ -14,9 +14,12 @@ import hashlib
 from flask import abort, request
 
 
-def etag_of(obj) -> str:
-    stamp = obj.updated_at.isoformat() if obj.updated_at else ""
-    digest = hashlib.sha256(f"{obj.__tablename__}:{obj.id}:{stamp}".encode()).hexdigest()[:32]
+def etag_of(obj, *related) -> str:
+    """The version of `obj`, and of the `related` rows a reader sees with it (a financing application's
+    answers): a change to any of them moves it."""
+    stamps = ";".join(f"{o.__tablename__}:{o.id}:{o.updated_at.isoformat() if o.updated_at else ''}"
+                      for o in (obj, *related))  # fmt: skip
+    digest = hashlib.sha256(stamps.encode()).hexdigest()[:32]
     return f'"{digest}"'
 
 
@@ -27,19 +30,19 @@ def _sent() -> list[str] | None:
     return [part.strip().removeprefix("W/") for part in header.split(",") if part.strip()]
 
 
-def check(obj, *, required: bool) -> None:
+def check(obj, *, required: bool, related=()) -> None:
     """428 when `required` and no If-Match came; 412 when it names another version of `obj`."""
     sent = _sent()
     if sent is None:
         if required:
             abort(428)
         return
-    if "*" not in sent and etag_of(obj) not in sent:
+    if "*" not in sent and etag_of(obj, *related) not in sent:
         abort(412)
 
 
-def headers(obj) -> dict:
-    return {"ETag": etag_of(obj)}
+def headers(obj, related=()) -> dict:
+    return {"ETag": etag_of(obj, *related)}
 
 
 IF_MATCH = {

@@ -66,6 +66,15 @@ def category(code):
     return named(code, lambda c, _locale: names.category_name(c))
 
 
+class CompanyRef(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+def company(obj) -> dict:
+    return {"id": obj.id, "name": obj.name}
+
+
 # --- errors -----------------------------------------------------------------------------------------
 
 

@@ -28,6 +28,16 @@ from tests.webapp.api.conftest import make_tokens
 
 EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 3}
 ROLE_BY_PATH = (
+    *((f"/api/v1/financing/applications/{{application_id}}/{move}", "large_firm") for move in ("confirm", "dispute")),
+    *((f"/api/v1/financing/applications/{{application_id}}/{move}", "financial_institution")
+      for move in ("offer", "decline", "ask", "withdraw-offer", "paid", "repaid", "cancel")),
+    ("/api/v1/financing/applications/{application_id}", "financial_institution"),
+    ("/api/v1/financing/counters", "staff"),
+    ("/api/v1/financing", "small_firm"),
+    *((f"/api/v1/mentor-sessions/{{session_id}}/{move}", "mentor") for move in ("accept", "decline", "held")),
+    ("/api/v1/mentors/counters", "staff"),
+    ("/api/v1/mentors", "small_firm"),
+    ("/api/v1/mentor-sessions", "small_firm"),
     *((f"/api/v1/deals/{{match_id}}/{move}", "small_firm")
       for move in ("seen", "interest", "withdraw", "accept-invitation", "decline-invitation", "apply")),
     ("/api/v1/deals/{match_id}/accept", "service_org"),
@@ -57,14 +67,16 @@ def own_ids(path: str, world: dict) -> dict:
     kind = next((k for k in ("orders", "listings", "service-packages", "service-demands") if f"/{k}/" in path), None)
     ids = {"posting_id": world.get(kind), "contract_id": world["contract"], "name": "orders",
            "kind": "order", "query_id": world["orders"], "candidate_id": world["listings"],
-           "match_id": world["service_match"] if path.rsplit("/", 1)[-1] in SERVICE_MOVES else world["order_match"]}
+           "match_id": world["service_match"] if path.rsplit("/", 1)[-1] in SERVICE_MOVES else world["order_match"],
+           "application_id": world["application"], "offer_id": world["offer"], "mentor_id": world["mentor"],
+           "session_id": world["mentor_session"]}
     return {name: value for name, value in ids.items() if "{" + name + "}" in path and value is not None}
 
 
 @pytest.fixture
 def api_world(factory, session):
     users = {role: factory.user(role, username=role)
-             for role in ("large_firm", "small_firm", "service_org", "staff")}  # fmt: skip
+             for role in ("large_firm", "small_firm", "service_org", "financial_institution", "staff")}  # fmt: skip
     order = factory.order(buyer=users["large_firm"].company, status="published")
     listing = factory.listing(supplier=users["small_firm"].company, status="published")
     demand = factory.demand(company=users["small_firm"].company, status="published")
@@ -82,11 +94,39 @@ def api_world(factory, session):
     contract = Contract(match_id=signed.id, buyer_id=order.buyer_id, supplier_id=listing.supplier_id,
                         title="合同", amount_yuan=Decimal("10000"))  # fmt: skip
     session.add(contract)
+    more = financing_and_mentors(session, users, order.buyer_id, listing.supplier_id)
     tokens = make_tokens(session, users.values())
     session.commit()
     return tokens, {"orders": order.id, "listings": listing.id, "service-demands": demand.id,
                     "service-packages": package.id, "order_match": order_match.id,
-                    "service_match": service_match.id, "contract": contract.id}  # fmt: skip
+                    "service_match": service_match.id, "contract": contract.id, **more}  # fmt: skip
+
+
+def financing_and_mentors(session, users, buyer_id, supplier_id) -> dict:
+    """A confirmed financing application on a signed contract with the institution's question to the firm,
+    and a mentor with a login (`users["mentor"]`) whom the small firm asked for a session."""
+    from datetime import date
+
+    from models import MentorSession
+    from models.base import utcnow
+    from qianfan.financing import applications, lending
+    from qianfan.mentors.registry import MentorForm, create_mentor, give_login
+
+    now = utcnow()
+    signed = Contract(buyer_id=buyer_id, supplier_id=supplier_id, title="融资合同", amount_yuan=Decimal("1000000"),
+                      status="signed", buyer_confirmed_at=now, supplier_confirmed_at=now, signed_on=date(2026, 11, 1))  # fmt: skip
+    session.add(signed)
+    session.flush()
+    lender = users["financial_institution"]
+    found = applications.apply(session, users["small_firm"], signed.id, "10万元", [lender.company_id])
+    applications.confirm(session, users["large_firm"], found.id)
+    question = lending.ask(session, lender, found.id, "请补充发票")
+    mentor = create_mentor(session, users["staff"], MentorForm(name="王导师", expertise="水务物联网产品规划"))
+    users["mentor"] = give_login(session, users["staff"], mentor.id, "mentor", "secret-pass-1")
+    mentoring = MentorSession(mentor=mentor, company_id=supplier_id, topic="产品规划", status="requested")
+    session.add(mentoring)
+    session.flush()
+    return {"application": found.id, "offer": question.id, "mentor": mentor.id, "mentor_session": mentoring.id}
 
 
 def _property_test(operation, mode, examples, path_parameters, headers, statuses):
