@@ -116,13 +116,18 @@ def explain(match) -> Explanation:
     )
 
 
-def strength(score, kind: str = "order") -> str:
-    """A pair's match strength as a page shows it: the share (0-100) of this round's recommendations of
-    its side that scored lower (qianfan.reading.strength), or a dash before anything was ranked."""
+def strength_of(score, kind: str = "order") -> int | None:
+    """A pair's match strength: the share (0-100) of this round's recommendations of its side that scored
+    lower (qianfan.reading.strength); None before anything was ranked."""
     scales = g.setdefault("strength_scales", {})
     if kind not in scales:
         scales[kind] = strengths.strength_scale(get_session(), kind)
-    found = scales[kind].of(score)
+    return scales[kind].of(score)
+
+
+def strength(score, kind: str = "order") -> str:
+    """The match strength as a page shows it, or a dash."""
+    found = strength_of(score, kind)
     return "—" if found is None else str(found)
 
 

@@ -17,6 +17,7 @@ from webapp.api.schemas import (
     sort_field,
     text,
 )
+from webapp.explain import strength_of
 
 SESSION_STATUSES = ("requested", "accepted", "declined", "withdrawn", "held", "cancelled")
 
@@ -57,12 +58,14 @@ class Why(Schema):
 
     rank = fields.Integer(allow_none=True)
     score = fields.Float(required=True)
+    strength = fields.Integer(allow_none=True, metadata={"description": (
+        "match strength, 0-100: the share of this round's mentor recommendations that scored lower")})  # fmt: skip
     score_parts = fields.Dict(required=True)
     reasons = fields.Dict(required=True)
 
 
 def why(found) -> dict:
-    return {"rank": found.rank or None, "score": float(found.score),
+    return {"rank": found.rank or None, "score": float(found.score), "strength": strength_of(found.score, "mentor"),
             "score_parts": {k: float(v) for k, v in (found.score_parts or {}).items()},
             "reasons": found.reasons or {}}  # fmt: skip
 

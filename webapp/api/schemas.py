@@ -15,6 +15,7 @@ from models.company import SIZE_CLASSES
 from models.deal import MATCH_STATUSES
 from models.posting import LISTING_KINDS, ORDER_KINDS, POSTING_STATUSES, SERVICE_CATEGORIES
 from qianfan.reading import names
+from webapp.explain import strength_of
 
 TEXT_MAX = 20_000
 
@@ -274,6 +275,9 @@ class Recommendation(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(("order", "service")))
     rank = fields.Integer(allow_none=True)
     score = fields.Float(required=True)
+    strength = fields.Integer(allow_none=True, metadata={"description": (
+        "match strength, 0-100: the share of this round's recommendations of the same side that scored lower "
+        "(the pages' 匹配度); null before anything was ranked")})  # fmt: skip
     score_parts = fields.Dict(required=True)
     reasons = fields.Dict(required=True)
     near_miss = fields.Boolean(required=True)
@@ -288,7 +292,7 @@ class Recommendation(Schema):
 
 def recommendation(entry) -> dict:
     return {
-        "kind": entry.kind, "rank": entry.rank, "score": float(entry.score),
+        "kind": entry.kind, "rank": entry.rank, "score": float(entry.score), "strength": strength_of(entry.score, entry.kind),
         "score_parts": {k: float(v) for k, v in (entry.score_parts or {}).items()},
         "reasons": entry.reasons or {}, "near_miss": bool(entry.near_miss), "status": entry.status,
         "deal_id": entry.id,

@@ -173,3 +173,13 @@ def test_staff_import_a_file_follow_its_job_and_read_the_refused_rows(app, clien
     _error(big, 413)
     # Firms do not import.
     _error(client.post("/api/v1/imports", headers=tokens.headers("large_firm"), data={}), 403)
+
+
+def test_candidates_carry_the_match_strength_the_pages_show(client, tokens, factory, session, api_users):
+    buyer = api_users["large_firm"]
+    order = factory.order(buyer=buyer.company, status="published")
+    best, other = (factory.listing(status="published") for _ in range(2))
+    factory.ranking("order", order.id, [best.id, other.id], scores=[-1.0, -2.0])
+    session.commit()
+    items = client.get(f"/api/v1/orders/{order.id}/candidates", headers=tokens.headers("large_firm")).get_json()["items"]
+    assert [(c["score"], c["strength"]) for c in items] == [(-1.0, 50), (-2.0, 0)]
