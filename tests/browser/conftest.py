@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,15 +60,15 @@ def live_db(tmp_path):
     db.dispose()
 
 
-@pytest.fixture
-def live_server(live_db) -> Iterator[str]:
-    """The app served on a free loopback port; yields its base URL."""
+@contextmanager
+def _served(live_db, **settings) -> Iterator[str]:
+    """The app served on a free loopback port, jobs run in the request that queues them (after its
+    commit); yields its base URL."""
     from werkzeug.serving import make_server
 
     from webapp import create_app
 
-    # Jobs (the rematch after a publication) run in the request that queues them, after its commit.
-    app = create_app({"DATABASE_URL": live_db.url, "QUEUE_URL": "immediate", "STAFF_HOME_COUNTERS_MAX_AGE": 0})
+    app = create_app({"DATABASE_URL": live_db.url, "QUEUE_URL": "immediate", **settings})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -75,6 +76,29 @@ def live_server(live_db) -> Iterator[str]:
     server.shutdown()
     thread.join(timeout=10)
     app.extensions["qianfan_db"].dispose()
+
+
+@pytest.fixture
+def live_server(live_db) -> Iterator[str]:
+    """The app on a free loopback port; yields its base URL."""
+    with _served(live_db, STAFF_HOME_COUNTERS_MAX_AGE=0) as base:
+        yield base
+
+
+@pytest.fixture
+def mail():
+    """A real SMTP server catching the app's e-mail."""
+    from tests.mailserver import MailServer
+
+    with MailServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mail_server(live_db, mail) -> Iterator[str]:
+    """The app on a free loopback port, sending its mail to `mail` right after each commit."""
+    with _served(live_db, **mail.settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -7,40 +7,13 @@ Each new page is photographed at 1366 px and at 375 px (where it must not scroll
 from __future__ import annotations
 
 import re
-import threading
-
-import pytest
 
 from ingest.credit_code import check_character
 from tests.browser.people import PHONE, WIDE, log_in, new_page
-from tests.mailserver import MailServer
 from tests.webapp.one_language import other_language
 
 CODE = "91110108MA01B2C3D" + check_character("91110108MA01B2C3D")
 LINK = re.compile(r"https?://[^/\s]+(/\S+)")
-
-
-@pytest.fixture
-def mail():
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def server(live_db, mail):
-    """The app on a free loopback port, sending its mail to the test's SMTP server right after each commit."""
-    from werkzeug.serving import make_server
-
-    from webapp import create_app
-
-    app = create_app({"DATABASE_URL": live_db.url, "QUEUE_URL": "immediate", **mail.settings})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
-    app.extensions["qianfan_db"].dispose()
 
 
 def _shot(page, directory, name: str) -> None:
@@ -59,13 +32,13 @@ def _link(message) -> str:
     return LINK.search(message.get_content()).group(1)
 
 
-def test_a_firm_signs_up_is_verified_by_staff_and_then_publishes(chromium, server, live_db, mail, screenshots):
+def test_a_firm_signs_up_is_verified_by_staff_and_then_publishes(chromium, mail_server, live_db, mail, screenshots):
     from tests.factories import Factory
 
     with live_db.session_scope() as session:
         Factory(session).user("staff", username="staff", display_name="项目办小王")
 
-    firm = new_page(chromium, server)
+    firm = new_page(chromium, mail_server)
     firm.goto("/login")
     firm.click("text=企业注册")
     firm.select_option("select[name=kind]", "small_firm")
@@ -105,7 +78,7 @@ def test_a_firm_signs_up_is_verified_by_staff_and_then_publishes(chromium, serve
         firm.click(f'form[action="/supply/listings/{listing_id}/submit"] button[type=submit]')
     assert "等待项目工作人员审核" in firm.inner_text("main")
 
-    staff = new_page(chromium, server)
+    staff = new_page(chromium, mail_server)
     log_in(staff, "staff")
     staff.click("nav >> text=新注册企业")
     assert CODE in staff.inner_text("main") and "wang@xinghe.cn" in staff.inner_text("main")
@@ -122,12 +95,12 @@ def test_a_firm_signs_up_is_verified_by_staff_and_then_publishes(chromium, serve
     assert "待审核" in firm.inner_text("main") or "已提交" in firm.inner_text("main")
 
 
-def test_a_forgotten_password_is_reset_through_the_emailed_link(chromium, server, live_db, mail, screenshots):
+def test_a_forgotten_password_is_reset_through_the_emailed_link(chromium, mail_server, live_db, mail, screenshots):
     from tests.factories import Factory
 
     with live_db.session_scope() as session:
         Factory(session).user("small_firm", username="li", display_name="李工", email="li@example.cn")
-    page = new_page(chromium, server)
+    page = new_page(chromium, mail_server)
     page.goto("/login")
     page.click("text=忘记密码？")
     _shot(page, screenshots, "forgot-password")
@@ -150,14 +123,14 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(chromium, server
     _shot(page, screenshots, "link-used")
 
 
-def test_a_colleague_invited_by_the_company_admin_joins_the_company(chromium, server, live_db, mail, screenshots):
+def test_a_colleague_invited_by_the_company_admin_joins_the_company(chromium, mail_server, live_db, mail, screenshots):
     from tests.factories import Factory
 
     with live_db.session_scope() as session:
         boss = Factory(session).user("large_firm", username="boss", display_name="赵总", email="boss@big.cn",
                                      company_admin=True)  # fmt: skip
         boss.company.name = "北京市政路桥集团有限公司"
-    admin = new_page(chromium, server)
+    admin = new_page(chromium, mail_server)
     log_in(admin, "boss")
     admin.click("nav >> text=同事")
     admin.fill("input[name=display_name]", "钱工")
@@ -169,7 +142,7 @@ def test_a_colleague_invited_by_the_company_admin_joins_the_company(chromium, se
     [invitation] = mail.to("qian@big.cn")
     assert "赵总" in invitation["Subject"]
 
-    newcomer = new_page(chromium, server)
+    newcomer = new_page(chromium, mail_server)
     newcomer.goto(_link(invitation))
     assert "北京市政路桥集团有限公司" in newcomer.inner_text("main")
     _shot(newcomer, screenshots, "join")

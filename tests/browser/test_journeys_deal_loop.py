@@ -8,36 +8,11 @@ The inbox, the deal page with its thread, and the e-mail settings are photograph
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
 from tests.browser.people import PHONE, WIDE, log_in, new_page
-from tests.mailserver import MailServer
 from tests.webapp.one_language import other_language
-
-
-@pytest.fixture
-def mail():
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def server(live_db, mail):
-    from werkzeug.serving import make_server
-
-    from webapp import create_app
-
-    app = create_app({"DATABASE_URL": live_db.url, "QUEUE_URL": "immediate", **mail.settings})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
-    app.extensions["qianfan_db"].dispose()
 
 
 @pytest.fixture
@@ -100,11 +75,11 @@ def _subjects(mail, address) -> list[str]:
 
 
 def test_both_sides_move_the_deal_to_a_signed_contract_and_are_told_each_step(
-    chromium, server, live_db, mail, market, screenshots
+    chromium, mail_server, live_db, mail, market, screenshots
 ):
     from models import Contract, Match
 
-    supplier = new_page(chromium, server)
+    supplier = new_page(chromium, mail_server)
     log_in(supplier, "supplier")
     supplier.goto("/supply/recommended")
     assert "道路智能巡检系统采购" in supplier.inner_text("main")
@@ -113,7 +88,7 @@ def test_both_sides_move_the_deal_to_a_signed_contract_and_are_told_each_step(
         match_id = session.scalar(select(Match.id).where(Match.listing_id == market["listing"]))
     deal = f"/deals/{match_id}"
 
-    buyer = new_page(chromium, server)
+    buyer = new_page(chromium, mail_server)
     log_in(buyer, "buyer")
     assert _unread(buyer) == 2  # the rival's interest and this one
     _open_newest(buyer, "北京星河智能科技有限公司")
@@ -152,7 +127,7 @@ def test_both_sides_move_the_deal_to_a_signed_contract_and_are_told_each_step(
     assert "千帆：合同已签约" in _subjects(mail, "li@small.cn")
     assert "千帆：您洽谈中的订单已与其他供应商签约" in _subjects(mail, "wang@rival.cn")
 
-    rival = new_page(chromium, server)
+    rival = new_page(chromium, mail_server)
     log_in(rival, "rival")
     rival.click("header .inbox-link")
     assert "已与其他供应商签约，现已关闭" in rival.inner_text("main")
